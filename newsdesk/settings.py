@@ -1,0 +1,122 @@
+"""Django settings for Newsdesk, read only from the environment.
+
+The defaults run the embedded mode: SQLite in the project's ``var/`` folder, email written
+to ``outbox/`` as .eml files, no services. Set DATABASE_URL (PostgreSQL) and
+NEWSDESK_BROKER_URL (Redis or RabbitMQ) to scale out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from newsdesk.conf import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("NEWSDESK_DATA_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("NEWSDESK_DEBUG", False)
+# The embedded default key is only fit for a laptop; production settings refuse it.
+SECRET_KEY = env_str("NEWSDESK_SECRET_KEY", "embedded-insecure-key-change-me-for-any-public-instance")
+ALLOWED_HOSTS = env_list("NEWSDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+SITE_URL = env_str("NEWSDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "newsdesk.sources",
+    "newsdesk.articles",
+    "newsdesk.topics",
+    "newsdesk.accounts",
+    "newsdesk.digests",
+    "newsdesk.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "newsdesk.urls"
+WSGI_APPLICATION = "newsdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'newsdesk.sqlite3'}"),
+        conn_max_age=env_int("NEWSDESK_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Several processes (fetcher, sender, web) share one file: wait for locks instead of
+    # failing at once, and use WAL so readers never block the writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Email. The embedded default writes every message to OUTBOX_DIR as an .eml file.
+EMAIL_BACKEND = env_str("NEWSDESK_EMAIL_BACKEND", "newsdesk.digests.outbox.OutboxBackend")
+OUTBOX_DIR = Path(env_str("NEWSDESK_OUTBOX_DIR", str(BASE_DIR / "outbox")))
+EMAIL_HOST = env_str("NEWSDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("NEWSDESK_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("NEWSDESK_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("NEWSDESK_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("NEWSDESK_EMAIL_USE_TLS", False)
+# A stuck SMTP server must not hang a sender process.
+EMAIL_TIMEOUT = env_int("NEWSDESK_EMAIL_TIMEOUT", 20)
+DIGEST_FROM_EMAIL = env_str("NEWSDESK_DIGEST_FROM", "Newsdesk Digest <digest@newsdesk.localhost>")
+DEFAULT_FROM_EMAIL = env_str("NEWSDESK_ACCOUNTS_FROM", "Newsdesk <accounts@newsdesk.localhost>")
+
+# Fetching. The guarded client refuses private addresses; operators may allow some.
+NEWSDESK_FETCH_ALLOW_NETWORKS = env_list("NEWSDESK_FETCH_ALLOW_NETWORKS", [])
+NEWSDESK_FETCH_MAX_BYTES = env_int("NEWSDESK_FETCH_MAX_BYTES", 10 * 1024 * 1024)
+NEWSDESK_FETCH_DEADLINE = env_float("NEWSDESK_FETCH_DEADLINE", 30.0)
+
+# Digests: how late a morning digest may go out before it is skipped (hours).
+NEWSDESK_DIGEST_MAX_LATE_HOURS = env_float("NEWSDESK_DIGEST_MAX_LATE_HOURS", 4.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "newsdesk": {"handlers": ["console"], "level": env_str("NEWSDESK_LOG_LEVEL", "INFO")},
+    },
+}

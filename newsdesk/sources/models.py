@@ -1,0 +1,99 @@
+"""Outlets, the sources we poll for them, and what each source said.
+
+A Source is one URL we poll (a feed, a news sitemap or an HTML section page); an Outlet
+is the publisher behind one or more sources. A SourceItem records one entry of a source;
+many items (from different feeds, with different tracking parameters) may point to one
+Article, which lives in the articles app keyed by its canonical URL.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Outlet(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    home_url = models.URLField(max_length=2000, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        FEED = "feed", "RSS / Atom / JSON Feed"
+        SITEMAP = "sitemap", "News sitemap"
+        HTML = "html", "HTML section page"
+
+    class Status(models.TextChoices):
+        NEW = "new", "Not fetched yet"
+        OK = "ok", "OK"
+        ERROR = "error", "Failing"
+        GONE = "gone", "Gone (410)"
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="sources")
+    url = models.URLField(max_length=2000, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FEED)
+    title = models.CharField(max_length=300, blank=True)
+    # Operator patterns (regular expressions) for HTML section pages.
+    include_patterns = models.JSONField(default=list, blank=True)
+    exclude_patterns = models.JSONField(default=list, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    last_error = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Index for next_fetch_at: the fetch scheduler selects due sources by it.
+    next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
+    interval_seconds = models.PositiveIntegerField(default=3600)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["outlet__name", "url"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class SourceItem(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for its page"
+        DONE = "done", "Stored as an article"
+        FAILED = "failed", "Page could not be fetched or read"
+        SKIPPED = "skipped", "Not an article"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=2000)
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=1000, blank=True)
+    summary = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    # Index for state: the page fetcher picks pending items by it.
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    article = models.ForeignKey(
+        "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "guid"], name="sourceitem_unique_guid")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
