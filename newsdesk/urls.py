@@ -3,5 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("newsdesk.accounts.urls")),
+    path("", include("newsdesk.digests.urls")),
     path("", include("newsdesk.web.urls")),
 ]

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<int:pk>/", views.article, name="article"),
     path("topics/<slug:slug>/", views.topic, name="topic"),
-    path("topics/<slug:slug>/follow/", views.follow, name="follow"),
     path("authors/<int:pk>/<slug:slug>/", views.author, name="author"),
     path("sources/<slug:slug>/", views.outlet, name="outlet"),
 ]

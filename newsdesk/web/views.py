@@ -5,4 +5,4 @@ def home(request: HttpRequest) -> HttpResponse:
     return HttpResponse("Newsdesk")
 
 
-article = topic = follow = author = outlet = home
+article = topic = author = outlet = home
