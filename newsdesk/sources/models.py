@@ -53,6 +53,10 @@ class Source(models.Model):
     # Index for next_fetch_at: the fetch scheduler selects due sources by it.
     next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
     interval_seconds = models.PositiveIntegerField(default=3600)
+    # Pages this source linked to that could not be fetched or read (the feed itself may
+    # be fine); shown beside the source's status so an operator sees broken articles.
+    page_error_count = models.PositiveIntegerField(default=0)
+    last_page_error = models.TextField(blank=True)
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(default=timezone.now)
