@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "newsdesk.accounts",
     "newsdesk.digests",
     "newsdesk.web",
+    "newsdesk.sample",
 ]
 
 MIDDLEWARE = [

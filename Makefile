@@ -1,0 +1,41 @@
+# Two commands set up a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo serve test test-sqlite test-postgres lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,workers]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m newsdesk migrate --noinput
+	$(PY) -m newsdesk demo
+
+serve: $(STAMP)
+	$(PY) -m newsdesk migrate --noinput
+	$(PY) -m newsdesk runserver 127.0.0.1:8000
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+# Runs the database tests again on PostgreSQL. Outside CI an unreachable server is a
+# clear skip; in CI (CI=true) it is a failure.
+test-postgres: $(STAMP)
+	$(PY) scripts/with_postgres.py $(PY) -m pytest -q -p no:cacheprovider --db-only
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check newsdesk bench scripts
+	$(VENV)/bin/ruff format --check newsdesk bench scripts
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy newsdesk
+
+clean:
+	rm -rf $(VENV) var outbox

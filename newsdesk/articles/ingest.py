@@ -1,0 +1,115 @@
+"""Turn pending source items into articles: fetch the page, extract, store, assign topics.
+
+One bad page never stops the rest: its item is marked failed or skipped with the reason,
+and the source shows the last page error to its operator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.utils import timezone
+
+from newsdesk.articles.bios import find_bios
+from newsdesk.articles.extract import extract
+from newsdesk.articles.models import Article
+from newsdesk.articles.store import set_byline, store_article
+from newsdesk.lib.http import FetchError, FetchRefused, fetch
+from newsdesk.sources.http_policy import policy_from_settings
+from newsdesk.sources.models import Source, SourceItem
+from newsdesk.sources.parse import canonical_url, same_site
+from newsdesk.topics.match import assign_topics
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item_id: int
+    state: str
+    article_id: int | None = None
+    message: str = ""
+
+
+def claim_pending_item() -> SourceItem | None:
+    """Claim one pending item with a conditional update on its attempt counter, so any
+    number of page workers can run; a worker killed mid-item leaves it pending for the
+    next one (storing is idempotent by canonical URL) until attempts run out."""
+    candidates = SourceItem.objects.filter(
+        state=SourceItem.State.PENDING, attempts__lt=MAX_ATTEMPTS
+    ).order_by("id")[:10]
+    for item in candidates:
+        claimed = SourceItem.objects.filter(
+            pk=item.pk, state=SourceItem.State.PENDING, attempts=item.attempts
+        ).update(attempts=F("attempts") + 1)
+        if claimed == 1:
+            return SourceItem.objects.select_related("source__outlet").get(pk=item.pk)
+    return None
+
+
+def process_item(item: SourceItem, now: dt.datetime | None = None) -> ItemResult:
+    now = now or timezone.now()
+    known = Article.objects.filter(canonical_url=canonical_url(item.url)).first()
+    if known is not None:
+        # Another feed (or the same one with tracking parameters) already brought it.
+        return _done(item, known, now, labels=item.categories)
+    try:
+        response = fetch(item.url, policy=policy_from_settings())
+    except FetchRefused as exc:
+        return _fail(item, f"Refused: {exc.reason}", final=True)
+    except FetchError as exc:
+        return _fail(item, f"Could not fetch the page: {exc.reason}")
+    if response.status >= 400:
+        return _fail(item, f"HTTP {response.status} for {item.url}", final=response.status < 500)
+    try:
+        extraction = extract(response.body, response.url)
+    except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the worker
+        log.exception("extractor crashed on %s", item.url)
+        return _fail(item, f"Could not read the page: {type(exc).__name__}", final=True)
+    if not extraction.is_article:
+        return _skip(item, extraction.reason or "not an article")
+
+    canonical = canonical_url(response.url)
+    if extraction.canonical_url and same_site(extraction.canonical_url, response.url):
+        canonical = canonical_url(extraction.canonical_url)
+    outlet = item.source.outlet
+    article, _ = store_article(
+        outlet, extraction, canonical, response.url, item.published_at or now, now
+    )
+    names = list(extraction.authors) or [a for a in item.authors if isinstance(a, str)]
+    set_byline(article, outlet, names, find_bios(response.body, names))
+    labels = [*item.categories, *([extraction.section] if extraction.section else [])]
+    return _done(item, article, now, labels=labels)
+
+
+def _done(item: SourceItem, article: Article, now: dt.datetime, labels: list[str]) -> ItemResult:
+    assign_topics(article, labels)
+    item.state = SourceItem.State.DONE
+    item.article = article
+    item.error = ""
+    item.save(update_fields=["state", "article", "error"])
+    return ItemResult(item.pk, item.state, article.pk)
+
+
+def _skip(item: SourceItem, reason: str) -> ItemResult:
+    item.state = SourceItem.State.SKIPPED
+    item.error = reason
+    item.save(update_fields=["state", "error"])
+    return ItemResult(item.pk, item.state, None, reason)
+
+
+def _fail(item: SourceItem, message: str, final: bool = False) -> ItemResult:
+    if final or item.attempts >= MAX_ATTEMPTS:
+        item.state = SourceItem.State.FAILED
+    item.error = message
+    item.save(update_fields=["state", "error"])
+    Source.objects.filter(pk=item.source_id).update(
+        page_error_count=F("page_error_count") + 1, last_page_error=message
+    )
+    log.warning("page %s failed: %s", item.url, message)
+    return ItemResult(item.pk, item.state, None, message)

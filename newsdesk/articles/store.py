@@ -1,0 +1,123 @@
+"""Store an extracted article under its one identity: the canonical URL.
+
+Many feed items (two feeds of one outlet, tracking-parameter variants) lead to one
+Article. An edited article updates the stored row and keeps its earlier titles. The same
+text at another URL (a wire copy) is stored as its own row but linked to the first copy
+through duplicate_of, so digests and the front page show it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from newsdesk.articles.extract import Extraction
+from newsdesk.articles.models import Article, Author, Byline
+from newsdesk.sources.models import Outlet
+
+SNIPPET_LENGTH = 240
+
+
+def content_hash(text: str) -> str:
+    words = re.findall(r"\w+", text.casefold())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+def make_snippet(text: str, limit: int = SNIPPET_LENGTH) -> str:
+    """The article's opening, cut at a sentence (or word) boundary: a snippet is taken from
+    the extracted body, never from the page around it."""
+    first = " ".join(text.split())
+    if len(first) <= limit:
+        return first
+    cut = first[:limit]
+    sentence_end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    if sentence_end >= limit // 2:
+        return cut[: sentence_end + 1]
+    return cut[: cut.rfind(" ")].rstrip(",;:") + "…"
+
+
+def store_article(
+    outlet: Outlet,
+    extraction: Extraction,
+    canonical: str,
+    fetched_url: str,
+    published_fallback: dt.datetime,
+    now: dt.datetime,
+) -> tuple[Article, bool]:
+    """Create or update the article at ``canonical``; returns (article, created)."""
+    fields = {
+        "url": fetched_url[:2000],
+        "outlet": outlet,
+        "title": (extraction.title or "Untitled")[:1000],
+        "text": extraction.text,
+        "html": extraction.html,
+        "snippet": make_snippet(extraction.text),
+        "language": (extraction.language or "")[:12],
+        "image": (extraction.image or "")[:2000],
+        "section": (extraction.section or "")[:200],
+        "published_at": extraction.published or published_fallback,
+        "modified_at": extraction.modified,
+        "fetched_at": now,
+        "content_hash": content_hash(extraction.text),
+    }
+    existing = Article.objects.filter(canonical_url=canonical).first()
+    if existing is not None:
+        _update(existing, fields)
+        return existing, False
+    try:
+        with transaction.atomic():
+            article = Article.objects.create(
+                canonical_url=canonical,
+                duplicate_of=_original_of(fields["content_hash"], canonical),
+                **fields,
+            )
+    except IntegrityError:
+        # Another worker stored the same canonical URL a moment ago.
+        article = Article.objects.get(canonical_url=canonical)
+        _update(article, fields)
+        return article, False
+    return article, True
+
+
+def _original_of(digest: str, canonical: str) -> Article | None:
+    return (
+        Article.objects.filter(content_hash=digest, duplicate_of__isnull=True)
+        .exclude(canonical_url=canonical)
+        .order_by("published_at", "id")
+        .first()
+    )
+
+
+def _update(article: Article, fields: dict[str, object]) -> None:
+    if fields["content_hash"] == article.content_hash and fields["title"] == article.title:
+        return
+    if fields["title"] != article.title:
+        article.title_history = [*article.title_history, article.title]
+    for name, value in fields.items():
+        setattr(article, name, value)
+    article.save()
+
+
+def set_byline(
+    article: Article, outlet: Outlet, names: list[str], bios: dict[str, str]
+) -> list[Author]:
+    authors = []
+    for position, name in enumerate(dict.fromkeys(n.strip() for n in names if n.strip())):
+        slug = slugify(name)[:200] or "author"
+        author, _ = Author.objects.get_or_create(
+            outlet=outlet, slug=slug, defaults={"name": name[:200]}
+        )
+        bio = bios.get(name, "")
+        if bio and bio != author.bio:
+            author.bio = bio
+            author.save(update_fields=["bio"])
+        Byline.objects.update_or_create(
+            article=article, author=author, defaults={"position": position}
+        )
+        authors.append(author)
+    Byline.objects.filter(article=article).exclude(author__in=authors).delete()
+    return authors
