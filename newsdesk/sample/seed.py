@@ -30,7 +30,9 @@ class DemoReader:
 DEMO_READERS = (
     DemoReader("ana@example.org", "Ana Weiss", "Europe/Berlin", ("valdoria-politics", "business")),
     DemoReader("ben@example.org", "Ben Okafor", "America/New_York", ("technology", "science")),
-    DemoReader("chiyo@example.org", "Chiyo Mori", "Asia/Tokyo", ("ostria-politics", "central-banks")),
+    DemoReader(
+        "chiyo@example.org", "Chiyo Mori", "Asia/Tokyo", ("ostria-politics", "central-banks")
+    ),
     DemoReader(
         "dara@example.org",
         "Dara Quinn",
