@@ -48,3 +48,30 @@ class Reader(models.Model):
     @property
     def receives_email(self) -> bool:
         return self.confirmed_at is not None and self.unsubscribed_at is None and not self.paused
+
+
+class Consent(models.Model):
+    """What a visitor agreed to, where and when: the record double opt-in rests on.
+
+    One row per follow request; ``confirmed_at`` is set when they click the emailed link.
+    The follow itself is only created then (see accounts/views.py), so nothing but the
+    confirmation email is ever sent to an address before its owner confirms.
+    """
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="consents")
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    daily = models.BooleanField(default=True)
+    weekly = models.BooleanField(default=False)
+    instant = models.BooleanField(default=False)
+    page_url = models.URLField(max_length=2000, blank=True)
+    text_shown = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.reader} consent {self.created:%Y-%m-%d %H:%M}"

@@ -6,4 +6,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("follow/<slug:slug>/", views.follow, name="follow"),
+    path("follow/<slug:slug>/sent/", views.follow_sent, name="follow-sent"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
 ]

@@ -8,7 +8,6 @@ and marked sent after (see digests/send.py).
 from __future__ import annotations
 
 from django.db import models
-from django.utils import timezone
 
 
 class DigestDelivery(models.Model):

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+
+def valid_zone(value: str) -> str:
+    """An IANA zone name from the browser's guess, or UTC when it is missing or unknown."""
+    value = (value or "").strip()
+    if not value or len(value) > 64:
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return value
+
+
+class FollowForm(forms.Form):
+    email = forms.EmailField(label="Your email address", max_length=254)
+    daily = forms.BooleanField(label="Daily digest, every morning", required=False, initial=True)
+    weekly = forms.BooleanField(label="Weekly digest", required=False)
+    instant = forms.BooleanField(label="Instant alerts", required=False)
+    # Filled by a small script from Intl.DateTimeFormat().resolvedOptions().timeZone.
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput)
+    page_url = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_time_zone(self) -> str:
+        return valid_zone(self.cleaned_data.get("time_zone", ""))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not (data.get("daily") or data.get("weekly") or data.get("instant")):
+            raise forms.ValidationError("Choose at least one way to hear about this topic.")
+        return data

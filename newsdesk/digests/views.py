@@ -1,0 +1,72 @@
+"""Links in digests: view in the browser, and unsubscribe (RFC 8058 one-click).
+
+The unsubscribe URL is the one in the List-Unsubscribe header. Mail providers POST
+``List-Unsubscribe=One-Click`` to it with no cookies, so the POST needs no login and no
+CSRF token (the signed token is the proof). A GET only shows a confirmation button,
+because link scanners open every link in an email.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from newsdesk.accounts import tokens
+from newsdesk.accounts.models import Reader
+from newsdesk.accounts.views import base_template
+from newsdesk.digests.compose import compose_for_reader
+from newsdesk.digests.models import DigestDelivery
+from newsdesk.digests.render import digest_context, render_parts
+from newsdesk.topics.models import Follow, Topic
+
+
+@csrf_exempt  # RFC 8058: the one-click POST carries no cookies and no CSRF token.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        target = tokens.read_unsubscribe_token(token)
+    except tokens.BadToken:
+        return render(request, "digests/unsubscribe_invalid.html", {"base": base_template()}, 400)
+    reader = Reader.objects.filter(pk=target.reader_id).first()
+    topic = Topic.objects.filter(pk=target.topic_id).first() if target.topic_id else None
+    context = {"base": base_template(), "reader": reader, "topic": topic}
+    if reader is None:
+        return render(request, "digests/unsubscribed.html", context)
+    if request.method == "POST":
+        everything = target.topic_id is None or request.POST.get("scope") == "all"
+        unsubscribe_reader(reader, None if everything else target.topic_id)
+        context["topic"] = None if everything else topic
+        return render(request, "digests/unsubscribed.html", context)
+    context["all_token"] = tokens.unsubscribe_token(reader.pk)
+    return render(request, "digests/unsubscribe.html", context)
+
+
+def unsubscribe_reader(reader: Reader, topic_id: int | None) -> None:
+    """Stop one topic's emails, or every email when topic_id is None."""
+    if topic_id is not None:
+        Follow.objects.filter(reader=reader, topic_id=topic_id).delete()
+        return
+    if reader.unsubscribed_at is None:
+        reader.unsubscribed_at = timezone.now()
+        reader.save(update_fields=["unsubscribed_at"])
+
+
+def view(request: HttpRequest, token: str) -> HttpResponse:
+    """A sent digest, as HTML, for readers whose mail client shows it badly."""
+    try:
+        delivery_id = tokens.read_view_token(token)
+    except tokens.BadToken:
+        raise Http404("This link has expired or is not valid.") from None
+    delivery = get_object_or_404(DigestDelivery.objects.select_related("reader"), pk=delivery_id)
+    return digest_page(delivery.reader, delivery.window_start, delivery.window_end)
+
+
+def digest_page(reader: Reader, start: object, end: object) -> HttpResponse:
+    digest = compose_for_reader(reader.pk, start, end)  # type: ignore[arg-type]
+    if digest is None:
+        return HttpResponse("<p>Nothing new in this digest.</p>")
+    html = render_parts("digests/email/digest", digest_context(digest, reader.pk, reader.name)).html
+    return HttpResponse(html)
