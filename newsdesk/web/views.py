@@ -1,8 +1,143 @@
-from django.http import HttpRequest, HttpResponse
+"""The reader-facing pages: front page, article, topic, author and outlet ("source").
+
+Every list of articles is read with its outlet joined (``select_related``) and without the
+body columns (``defer``), so a page costs a fixed handful of queries however many
+articles it shows; the tests pin those counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from newsdesk.articles.models import Article, Author, Byline
+from newsdesk.sources.models import Outlet
+from newsdesk.topics.models import Topic
+from newsdesk.web import charts
+from newsdesk.web.coverage import group_stories
+
+RECENT_COUNT = 30
+SIDEBAR_COUNT = 5
+PAGE_SIZE = 20
+TOP_STORIES = 8
+# The front page groups at most this many of the day's articles into stories.
+COVERAGE_WINDOW_LIMIT = 500
+CHART_DAYS = 30
+
+
+def article_list() -> QuerySet[Article]:
+    """Articles for a list: outlet joined, body columns left in the database."""
+    return Article.objects.select_related("outlet").defer("text", "html", "title_history")
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Article]) -> Page[Article]:
+    try:
+        return Paginator(queryset, PAGE_SIZE).page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404("No such page") from exc
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Newsdesk")
+    # "The day" is the 24 hours up to the newest article, so a quiet night or a sample
+    # database still shows its last busy day instead of an empty front page.
+    newest = Article.objects.aggregate(newest=Max("published_at"))["newest"]
+    stories = []
+    if newest is not None:
+        end = min(newest, timezone.now())
+        window = article_list().filter(
+            published_at__gt=end - dt.timedelta(days=1), published_at__lte=end
+        )
+        stories = group_stories(window[:COVERAGE_WINDOW_LIMIT])[:TOP_STORIES]
+    context = {"stories": stories, "recent": article_list()[:RECENT_COUNT]}
+    return render(request, "web/home.html", context)
 
 
-article = topic = author = outlet = home
+def article(request: HttpRequest, pk: int) -> HttpResponse:
+    bylines = Byline.objects.select_related("author").order_by("position")
+    item = get_object_or_404(
+        Article.objects.select_related("outlet").prefetch_related(
+            Prefetch("bylines", queryset=bylines), "topics"
+        ),
+        pk=pk,
+    )
+    topics = list(item.topics.all())
+    # A copy of this story (or the original it copies) is the same text, not related.
+    same_story = Article.objects.filter(duplicate_of=item).values("pk")
+    others = article_list().exclude(pk=item.pk).exclude(pk__in=same_story)
+    if item.duplicate_of_id:
+        others = others.exclude(pk=item.duplicate_of_id)
+    related = (
+        others.filter(pk__in=Article.objects.filter(topics__in=topics).values("pk"))
+        if topics
+        else Article.objects.none()
+    )
+    context = {
+        "article": item,
+        "bylines": list(item.bylines.all()),
+        "topics": topics,
+        "related": related[:SIDEBAR_COUNT],
+        "recent": article_list().exclude(pk=item.pk)[:SIDEBAR_COUNT],
+        "share_url": request.build_absolute_uri(item.get_absolute_url()),
+        # Panels for entities, quotes and story coverage, each {"title", "template"};
+        # the apps that compute them add theirs here. None yet, so no empty boxes.
+        "insight_panels": [],
+    }
+    return render(request, "web/article.html", context)
+
+
+def volume_chart(topic: Topic) -> str:
+    end = timezone.localdate()
+    start = end - dt.timedelta(days=CHART_DAYS - 1)
+    rows = (
+        topic.articles.filter(published_at__date__gte=start, published_at__date__lte=end)
+        .annotate(day=TruncDate("published_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["day"]: row["n"] for row in rows}
+    series = charts.daily_series(counts, end=end, days=CHART_DAYS)
+    return charts.volume_svg(series, label=topic.name, chart_id=f"volume-{topic.slug}")
+
+
+def topic(request: HttpRequest, slug: str) -> HttpResponse:
+    item = get_object_or_404(Topic, slug=slug)
+    page = paginate(request, article_list().filter(topics=item))
+    context = {
+        "topic": item,
+        "page": page,
+        # Built only from escaped parts in charts.volume_svg.
+        "chart": mark_safe(volume_chart(item)),
+    }
+    return render(request, "web/topic.html", context)
+
+
+def author(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    item = get_object_or_404(Author.objects.select_related("outlet"), pk=pk)
+    if slug != item.slug:
+        return redirect(item, permanent=True)
+    page = paginate(request, article_list().filter(bylines__author=item))
+    return render(request, "web/author.html", {"author": item, "page": page})
+
+
+def outlet(request: HttpRequest, slug: str) -> HttpResponse:
+    item = get_object_or_404(Outlet, slug=slug)
+    context = {
+        "outlet": item,
+        "sources": list(item.sources.all()),
+        "page": paginate(request, article_list().filter(outlet=item)),
+        "now": timezone.now(),
+    }
+    return render(request, "web/outlet.html", context)
+
+
+def topics(request: HttpRequest) -> HttpResponse:
+    items = Topic.objects.annotate(article_count=Count("articles"))
+    return render(request, "web/topics.html", {"topics": items})
