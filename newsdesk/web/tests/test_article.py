@@ -64,7 +64,7 @@ def test_it_offers_share_by_email_and_copy_link_without_inline_script(client: Cl
     assert "Share post" in page
     assert "mailto:?subject=Share%20me%20%26%20more&amp;body=http%3A%2F%2Ftestserver%2F" in page
     assert f'value="http://testserver{article.get_absolute_url()}" readonly' in page
-    assert 'src="/static/web/share.js" defer></script>' in page
+    assert 'src="/static/web/site.js" defer></script>' in page
     assert "<script>" not in page
 
 
