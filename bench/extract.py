@@ -1,0 +1,360 @@
+"""Benchmark: our article extractor against plain trafilatura on the extraction dev set.
+
+Usage (from the project root)::
+
+    .venv/bin/python bench/extract.py [--data ../shared/data/extraction-dev] [--markdown FILE]
+
+Body metric (fundus-eval): token 4-gram shingle precision/recall/F1 exactly as defined in
+the dev set README (precision averaged over pages with output, recall over pages with
+truth, F1 of the two means), plus the share of pages with page-F1 >= 0.9, empty outputs and
+pages per CPU-second (``time.process_time`` around the extraction call, one process).
+
+Metadata (fundus-fixtures): same-day publication date, exact author set, exact title and
+language. Language truth: the language of the fixture's own labelled body text (py3langid on
+the silver body from the fixture JSON), cross-checked against the languages of the fixture's
+country folder (a page counts there when ours is one of that country's usual languages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+
+from newsdesk.articles.extract import block_fingerprints, extract  # noqa: E402
+from newsdesk.articles.extract.language import detect_language  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-dev"
+WORD = re.compile(r"\w+")
+
+COUNTRY_LANGS: dict[str, set[str]] = {
+    "at": {"de"}, "au": {"en"}, "be": {"nl", "fr", "en", "de"}, "ca": {"en", "fr"},
+    "ch": {"de", "fr", "it", "rm"}, "cn": {"zh", "en"}, "cz": {"cs"}, "de": {"de"},
+    "dk": {"da"}, "es": {"es", "ca", "gl", "eu"}, "fr": {"fr"}, "gl": {"da", "kl"},
+    "id": {"id"}, "il": {"he", "en"}, "ind": {"en", "hi"}, "isl": {"is", "en"},
+    "it": {"it"}, "jp": {"ja"}, "kr": {"ko"}, "lb": {"ar", "en", "fr"}, "li": {"de"},
+    "ls": {"en", "st"}, "lt": {"lt", "en"}, "lu": {"de", "fr", "lb", "en", "pt"},
+    "mx": {"es"}, "my": {"ms", "en"}, "na": {"en", "af", "de"}, "no": {"no", "nb", "nn"},
+    "pl": {"pl"}, "pt": {"pt"}, "py": {"es", "gn", "de"}, "ru": {"ru"}, "se": {"sv"},
+    "tr": {"tr"}, "tw": {"zh", "en"}, "tz": {"sw", "en"}, "ua": {"uk", "ru", "en"},
+    "uk": {"en"}, "us": {"en", "es"}, "vn": {"vi"}, "za": {"en", "af"},
+}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- metric
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    toks = WORD.findall(text)
+    if not toks:
+        return Counter()
+    if len(toks) < 4:
+        return Counter([tuple(toks)])
+    return Counter(tuple(toks[i : i + 4]) for i in range(len(toks) - 3))
+
+
+def page_scores(output: str, truth: str) -> tuple[float | None, float | None, float]:
+    out, ref = shingles(output), shingles(truth)
+    tp = sum((out & ref).values())
+    p = tp / sum(out.values()) if out else None
+    r = tp / sum(ref.values()) if ref else None
+    f = 2 * p * r / (p + r) if p and r else 0.0
+    return p, r, f
+
+
+class BodyStats:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.p: list[float] = []
+        self.r: list[float] = []
+        self.f: dict[str, float] = {}
+        self.empty = 0
+        self.cpu = 0.0
+        self.cpu_whole = 0.0
+        self.pages = 0
+
+    def add(self, page: str, output: str, truth: str) -> None:
+        p, r, f = page_scores(output, truth)
+        self.pages += 1
+        if p is not None:
+            self.p.append(p)
+        else:
+            self.empty += 1
+        if r is not None:
+            self.r.append(r if p is not None else 0.0)
+        self.f[page] = f
+
+    def summary(self) -> dict[str, float]:
+        P = sum(self.p) / len(self.p) if self.p else 0.0
+        R = sum(self.r) / len(self.r) if self.r else 0.0
+        F = 2 * P * R / (P + R) if P + R else 0.0
+        good = sum(1 for v in self.f.values() if v >= 0.9) / max(1, len(self.f))
+        return {
+            "precision": P, "recall": R, "f1": F, "share_f1_090": good, "empty": self.empty,
+            "pages_per_cpu_s": self.pages / self.cpu if self.cpu else 0.0,
+            "pages_per_cpu_s_whole": self.pages / self.cpu_whole if self.cpu_whole else 0.0,
+        }  # fmt: skip
+
+
+def timed(fn: Callable[[], str]) -> tuple[str, float]:
+    t0 = time.process_time()
+    out = fn()
+    return out, time.process_time() - t0
+
+
+# --------------------------------------------------------------------------- fundus-eval
+
+
+def eval_pages(data: Path) -> list[tuple[str, bytes, str]]:
+    root = data / "fundus-eval"
+    truth = json.loads((root / "ground-truth.json").read_text("utf-8"))
+    pages = []
+    for page_id, item in truth.items():
+        raw = gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes())
+        pages.append((page_id, raw, item["articleBody"]))
+    return pages
+
+
+def learned_boilerplate(
+    pages: list[tuple[str, bytes, str]], min_pages: int = 3
+) -> dict[str, frozenset[str]]:
+    """Per page: fingerprints seen on >= min_pages of the *other* pages of its publisher."""
+    prints = {pid: block_fingerprints(raw) for pid, raw, _ in pages}
+    by_pub: dict[str, list[str]] = defaultdict(list)
+    for pid in prints:
+        by_pub[pid.rsplit("_", 1)[0]].append(pid)
+    out = {}
+    for pid in prints:
+        counts: Counter[str] = Counter()
+        for other in by_pub[pid.rsplit("_", 1)[0]]:
+            if other != pid:
+                counts.update(prints[other])
+        out[pid] = frozenset(fp for fp, n in counts.items() if n >= min_pages)
+    return out
+
+
+def run_body(data: Path) -> tuple[list[BodyStats], dict[str, dict[str, float]]]:
+    pages = eval_pages(data)
+    ours, ours_site = BodyStats("newsdesk extract()"), BodyStats("newsdesk + site boilerplate")
+    tp, td = BodyStats("trafilatura favor_precision"), BodyStats("trafilatura default")
+    learned = learned_boilerplate(pages)
+    per_page: dict[str, dict[str, float]] = {}
+    for pid, raw, truth in pages:
+        text, cpu = timed(lambda raw=raw: extract(raw).text)  # type: ignore[misc]
+        ours.cpu += cpu
+        ours.cpu_whole += cpu
+        ours.add(pid, text, truth)
+        text, cpu = timed(lambda raw=raw, pid=pid: extract(raw, boilerplate=learned[pid]).text)  # type: ignore[misc]
+        ours_site.cpu += cpu
+        ours_site.cpu_whole += cpu
+        ours_site.add(pid, text, truth)
+        text, cpu = timed(lambda raw=raw: trafilatura.extract(raw, favor_precision=True) or "")  # type: ignore[misc]
+        tp.cpu += cpu
+        tp.add(pid, text, truth)
+        text, cpu = timed(lambda raw=raw: trafilatura.extract(raw) or "")  # type: ignore[misc]
+        td.cpu += cpu
+        td.add(pid, text, truth)
+        per_page[pid] = {s.name: s.f[pid] for s in (ours, ours_site, tp, td)}
+    return [ours, ours_site, tp, td], per_page
+
+
+# --------------------------------------------------------------------------- fundus-fixtures
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", name))
+
+
+def fixture_pages(data: Path) -> list[dict[str, object]]:
+    root = data / "fundus-fixtures"
+    out: list[dict[str, object]] = []
+    for country in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")):
+        meta = json.loads((country / "meta.info").read_text("utf-8"))
+        for labels_file in sorted(country.glob("*.json")):
+            labels = json.loads(labels_file.read_text("utf-8"))
+            versions = sorted(labels, key=_version_key)
+            htmls = sorted(country.glob(f"{labels_file.stem}_*.html.gz"))
+            for version, html_file in zip(versions, htmls, strict=False):
+                info = meta.get(html_file.name, {})
+                out.append(
+                    {
+                        "id": f"{country.name}/{html_file.name.removesuffix('.html.gz')}",
+                        "country": country.name,
+                        "raw": gzip.decompress(html_file.read_bytes()),
+                        "url": info.get("url"),
+                        "label": labels[version],
+                    }
+                )
+    return out
+
+
+def _truth_body(label: dict[str, object]) -> str:
+    body = label.get("body")
+    if not isinstance(body, dict):
+        return ""
+    parts = list(body.get("summary") or [])
+    for sec in body.get("sections") or []:
+        parts.extend(sec.get("headline") or [])
+        parts.extend(sec.get("paragraphs") or [])
+    return "\n".join(str(p) for p in parts)
+
+
+def _same_day(ours: datetime | None, truth: str | None) -> bool:
+    if not truth or ours is None:
+        return truth is None and ours is None
+    ref = datetime.fromisoformat(truth)
+    if ref.tzinfo is not None:
+        ours = ours.astimezone(ref.tzinfo)
+    return ours.date() == ref.date()
+
+
+def run_fixtures(data: Path) -> tuple[dict[str, dict[str, float]], list[dict[str, object]]]:
+    pages = fixture_pages(data)
+    keys = ("date", "authors", "title", "language_body", "language_country")
+    hits = {name: dict.fromkeys(keys, 0) for name in ("newsdesk", "trafilatura")}
+    rows: list[dict[str, object]] = []
+    for page in pages:
+        label = page["label"]
+        assert isinstance(label, dict)
+        raw, url = page["raw"], page["url"]
+        assert isinstance(raw, bytes)
+        ex = extract(raw, url if isinstance(url, str) else None)
+        truth_lang = detect_language(_truth_body(label))
+        truth_title = " ".join(str(label.get("title") or "").split())
+        truth_authors = {" ".join(a.split()) for a in label.get("authors") or []}
+        truth_date = label.get("publishing_date")
+        ok = {
+            "date": _same_day(ex.published, truth_date if isinstance(truth_date, str) else None),
+            "authors": set(ex.authors) == truth_authors,
+            "title": (ex.title or "") == truth_title,
+            "language_body": ex.language == truth_lang,
+            "language_country": ex.language in COUNTRY_LANGS.get(str(page["country"]), set()),
+        }
+        for k, v in ok.items():
+            hits["newsdesk"][k] += int(v)
+        doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, fast=True)
+        t_title = " ".join((getattr(doc, "title", None) or "").split())
+        t_authors = {
+            a.strip() for a in (getattr(doc, "author", None) or "").split(";") if a.strip()
+        }
+        t_date = getattr(doc, "date", None)
+        t_lang = detect_language(getattr(doc, "text", None) or "")
+        t_ok = {
+            "date": bool(t_date and isinstance(truth_date, str) and t_date[:10] == truth_date[:10]),
+            "authors": t_authors == truth_authors,
+            "title": t_title == truth_title,
+            "language_body": t_lang == truth_lang,
+            "language_country": t_lang in COUNTRY_LANGS.get(str(page["country"]), set()),
+        }
+        for k, v in t_ok.items():
+            hits["trafilatura"][k] += int(v)
+        rows.append(
+            {
+                "id": page["id"], **{f"ok_{k}": v for k, v in ok.items()},
+                "title": ex.title, "truth_title": truth_title,
+                "authors": list(ex.authors), "truth_authors": sorted(truth_authors),
+                "published": ex.published.isoformat() if ex.published else None,
+                "truth_date": truth_date, "language": ex.language, "truth_language": truth_lang,
+            }
+        )  # fmt: skip
+    n = len(pages)
+    return {name: {k: v / n for k, v in h.items()} | {"pages": n} for name, h in hits.items()}, rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def markdown(body: list[BodyStats], fixtures: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "### Body text, fundus-eval (80 English pages, README shingle metric)",
+        "",
+        "| extractor | precision | recall | F1 | pages F1 ≥ 0.9 | empty |"
+        " pages / CPU-s (call) | pages / CPU-s (whole extract()) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for s in body:
+        m = s.summary()
+        whole = f"{m['pages_per_cpu_s_whole']:.1f}" if s.cpu_whole else "–"
+        lines.append(
+            f"| {s.name} | {m['precision']:.4f} | {m['recall']:.4f} | **{m['f1']:.4f}** | "
+            f"{m['share_f1_090']:.1%} | {m['empty']} | {m['pages_per_cpu_s']:.1f} | {whole} |"
+        )
+    lines += [
+        "",
+        f"### Metadata, fundus-fixtures ({int(fixtures['newsdesk']['pages'])} pages)",
+        "",
+        "| extractor | same-day date | exact author set | exact title |"
+        " language = labelled body's | language in country's set |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, m in fixtures.items():
+        lines.append(
+            f"| {name} | {m['date']:.1%} | {m['authors']:.1%} | {m['title']:.1%} | "
+            f"{m['language_body']:.1%} | {m['language_country']:.1%} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument("--per-page", type=Path, help="write per-page results (JSON) here")
+    parser.add_argument("--skip-fixtures", action="store_true")
+    args = parser.parse_args(argv)
+    if not (args.data / "fundus-eval").is_dir():
+        print(f"dev set not found at {args.data}", file=sys.stderr)
+        return 2
+    # Warm up lazy imports/models so the first page does not pay for them.
+    extract(b"<html><body><p>warm up text for the language model</p></body></html>")
+    trafilatura.extract("<html><body><p>warm up</p></body></html>")
+    body, per_page = run_body(args.data)
+    fixtures: dict[str, dict[str, float]] = {}
+    rows: list[dict[str, object]] = []
+    if not args.skip_fixtures:
+        fixtures, rows = run_fixtures(args.data)
+    report = (
+        markdown(body, fixtures)
+        if fixtures
+        else markdown(
+            body,
+            {
+                "newsdesk": {
+                    "pages": 0,
+                    "date": 0,
+                    "authors": 0,
+                    "title": 0,
+                    "language_body": 0,
+                    "language_country": 0,
+                }
+            },
+        )
+    )
+    print(report)
+    if args.markdown:
+        args.markdown.write_text(report, "utf-8")
+    if args.per_page:
+        args.per_page.write_text(
+            json.dumps({"body": per_page, "fixtures": rows}, indent=1, ensure_ascii=False), "utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""JSON-LD blocks: collected once per page, flattened, the main article object picked."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .dom import HtmlElement
+
+ARTICLE_TYPES = frozenset(
+    {
+        "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
+        "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "blogposting",
+        "liveblogposting", "socialmediaposting", "scholarlyarticle", "techarticle",
+        "report", "advertisercontentarticle", "satiricalarticle", "medicalscholarlyarticle",
+    }
+)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+JsonObj = dict[str, Any]
+
+
+def types_of(obj: JsonObj) -> set[str]:
+    raw = obj.get("@type")
+    if isinstance(raw, str):
+        return {raw.lower().rsplit("/", 1)[-1]}
+    if isinstance(raw, list):
+        return {t.lower().rsplit("/", 1)[-1] for t in raw if isinstance(t, str)}
+    return set()
+
+
+def _load(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("<!--"):
+        text = text[4:]
+    if text.endswith("-->"):
+        text = text[:-3]
+    text = text.strip().rstrip(";")
+    try:
+        return json.loads(text)
+    except ValueError:
+        try:
+            return json.loads(_CONTROL.sub(" ", text), strict=False)
+        except ValueError:
+            return None
+
+
+def _flatten(node: Any, out: list[JsonObj], depth: int = 0) -> None:
+    if depth > 6:
+        return
+    if isinstance(node, list):
+        for item in node:
+            _flatten(item, out, depth + 1)
+    elif isinstance(node, dict):
+        out.append(node)
+        graph = node.get("@graph")
+        if graph is not None:
+            _flatten(graph, out, depth + 1)
+        main = node.get("mainEntity")
+        if isinstance(main, dict) and types_of(main) & ARTICLE_TYPES:
+            _flatten(main, out, depth + 1)
+
+
+def collect(tree: HtmlElement) -> list[JsonObj]:
+    """Every JSON object in the page's ld+json scripts, ``@graph`` flattened."""
+    out: list[JsonObj] = []
+    for script in tree.iter("script"):
+        kind = (script.get("type") or "").lower()
+        if "ld+json" not in kind or not script.text:
+            continue
+        _flatten(_load(script.text), out)
+    return out
+
+
+def main_article(objects: list[JsonObj]) -> JsonObj | None:
+    """The article object of the page (the one with the longest body wins ties)."""
+    best: JsonObj | None = None
+    best_score = -1
+    for obj in objects:
+        kinds = types_of(obj)
+        if not kinds & ARTICLE_TYPES:
+            continue
+        body = obj.get("articleBody")
+        score = 10 + (len(body) if isinstance(body, str) else 0)
+        if "headline" in obj:
+            score += 5
+        if score > best_score:
+            best, best_score = obj, score
+    return best
+
+
+def first_of_type(objects: list[JsonObj], names: set[str]) -> JsonObj | None:
+    for obj in objects:
+        if types_of(obj) & names:
+            return obj
+    return None
+
+
+def as_text(value: Any) -> str | None:
+    """A JSON-LD value as one string (first of a list, ``name``/``@value`` of an object)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        for item in value:
+            text = as_text(item)
+            if text:
+                return text
+        return None
+    if isinstance(value, dict):
+        for key in ("name", "@value", "url", "contentUrl", "@id"):
+            text = as_text(value.get(key))
+            if text:
+                return text
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None

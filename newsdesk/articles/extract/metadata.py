@@ -1,0 +1,481 @@
+"""Page metadata: title, authors, dates, canonical URL, image, site name, section."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import jsonld
+from .dom import HtmlElement, klass, norm_space, text_of
+from .urls import absolutize, same_site, strip_tracking
+
+# --------------------------------------------------------------------------- meta tags
+
+
+@dataclass
+class PageMeta:
+    """Everything read from ``<head>`` and JSON-LD in one pass."""
+
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    links: dict[str, list[str]] = field(default_factory=dict)
+    title_tag: str | None = None
+    html_lang: str | None = None
+    ld_objects: list[dict[str, Any]] = field(default_factory=list)
+    ld_article: dict[str, Any] | None = None
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            for value in self.meta.get(name, ()):
+                value = norm_space(value)
+                if value:
+                    return value
+        return None
+
+    def all(self, *names: str) -> list[str]:
+        out: list[str] = []
+        for name in names:
+            out.extend(v for v in (norm_space(x) for x in self.meta.get(name, ())) if v)
+        return out
+
+
+def read_page_meta(tree: HtmlElement) -> PageMeta:
+    pm = PageMeta()
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = el.get(attr)
+            if key:
+                pm.meta.setdefault(key.strip().lower(), []).append(content)
+    for el in tree.iter("link"):
+        rel = (el.get("rel") or "").lower()
+        href = el.get("href")
+        if rel and href:
+            for r in rel.split():
+                pm.links.setdefault(r, []).append(href)
+    title = tree.find(".//title")
+    if title is not None:
+        pm.title_tag = norm_space(title.text_content()) or None
+    pm.html_lang = tree.get("lang") or tree.get("xml:lang") or pm.first("content-language")
+    pm.ld_objects = jsonld.collect(tree)
+    pm.ld_article = jsonld.main_article(pm.ld_objects)
+    return pm
+
+
+# --------------------------------------------------------------------------- site name
+
+
+def site_name(pm: PageMeta) -> str | None:
+    name = pm.first(
+        "og:site_name", "application-name", "al:ios:app_name", "twitter:app:name:iphone"
+    )
+    if name:
+        return name
+    art = pm.ld_article
+    if art is not None:
+        name = jsonld.as_text(art.get("publisher"))
+        if name and not name.startswith("http"):
+            return name
+    org = jsonld.first_of_type(pm.ld_objects, {"newsmediaorganization", "organization", "website"})
+    if org is not None:
+        name = jsonld.as_text(org.get("name"))
+        if name:
+            return name
+    return None
+
+
+def section(pm: PageMeta) -> str | None:
+    value = pm.first("article:section", "parsely-section", "section", "og:article:section")
+    if value:
+        return value
+    art = pm.ld_article
+    if art is not None:
+        return jsonld.as_text(art.get("articleSection"))
+    return None
+
+
+# --------------------------------------------------------------------------- title
+
+_TITLE_SEP = re.compile(r"\s+[|\-–—·•:»«~/]\s+|\s*[|»«•·]\s*")
+
+
+def _squash(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _is_site_part(part: str, site: str | None, host: str | None) -> bool:
+    sq = _squash(part)
+    if not sq:
+        return True
+    if site:
+        ss = _squash(site)
+        if ss and (sq == ss or (len(sq) >= 3 and (sq in ss or ss in sq) and len(sq) < 40)):
+            return True
+    if host:
+        hs = _squash(host.removeprefix("www.").rsplit(".", 1)[0])
+        if len(sq) >= 3 and (sq == hs or sq in _squash(host) or (hs and hs in sq and len(sq) < 30)):
+            return True
+    return False
+
+
+def clean_title(title: str | None, site: str | None = None, url: str | None = None) -> str | None:
+    """Remove ``" | Site"``/``"Site - "`` decorations from a page title."""
+    title = norm_space(title)
+    if not title:
+        return None
+    host = None
+    if url:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+    for _ in range(3):
+        seps = list(_TITLE_SEP.finditer(title))
+        if not seps:
+            break
+        last, first = seps[-1], seps[0]
+        tail, head = title[last.end() :], title[: first.start()]
+        if _is_site_part(tail, site, host) and last.start() > 0:
+            title = title[: last.start()].strip()
+            continue
+        if _is_site_part(head, site, host) and first.end() < len(title):
+            title = title[first.end() :].strip()
+            continue
+        break
+    return title or None
+
+
+def _h1_texts(tree: HtmlElement) -> list[str]:
+    out = []
+    for h1 in tree.iter("h1"):
+        text = text_of(h1)
+        if 5 <= len(text) <= 400:
+            out.append(text)
+        if len(out) >= 3:
+            break
+    return out
+
+
+def title(pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None) -> str | None:
+    art = pm.ld_article or {}
+    candidates = [
+        pm.first("og:title"),
+        jsonld.as_text(art.get("headline")),
+        pm.first("twitter:title"),
+        pm.first("title", "dc.title", "headline"),
+        pm.title_tag,
+    ]
+    raw = next((c for c in candidates if c), None)
+    h1s = _h1_texts(tree)
+    if raw is None:
+        return h1s[0] if h1s else None
+    cleaned = clean_title(raw, site, url)
+    # The visible headline wins when the meta title is that headline plus decoration.
+    sq = _squash(cleaned or raw)
+    for h in h1s:
+        hs = _squash(h)
+        if hs and hs != sq and len(hs) >= 0.5 * len(sq) and _squash(raw).startswith(hs):
+            return h
+    return cleaned
+
+
+# --------------------------------------------------------------------------- dates
+
+_TZ_COLONLESS = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse an ISO-like or free-form date; naive values are taken as UTC."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("@value")
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 80:
+        return None
+    dt: datetime | None = None
+    iso = text.replace("Z", "+00:00").replace(" UTC", "+00:00")
+    iso = _TZ_COLONLESS.sub(r"\1:\2", iso)
+    try:
+        dt = datetime.fromisoformat(iso)
+    except ValueError:
+        dt = None
+    if dt is None and re.fullmatch(r"\d{10}(\d{3})?", text):
+        stamp = int(text[:10])
+        dt = datetime.fromtimestamp(stamp, tz=UTC)
+    if dt is None:
+        try:
+            from dateutil import parser as dateparser
+
+            dt = dateparser.parse(text, fuzzy=False)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        dt = dt.replace(tzinfo=UTC)
+    if not 1990 <= dt.year <= 2100:
+        return None
+    return dt
+
+
+_PUB_META = (
+    "article:published_time", "og:article:published_time", "article:published",
+    "datepublished", "publishdate", "publish-date", "pubdate", "article.published",
+    "parsely-pub-date", "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date",
+    "dcterms.created", "date", "article_date_original", "original-publish-date",
+    "cxenseparse:recs:publishtime", "og:published_time", "published_time", "release_date",
+    "datecreated", "created",
+)  # fmt: skip
+_MOD_META = (
+    "article:modified_time", "og:updated_time", "article:modified", "datemodified",
+    "last-modified", "dcterms.modified", "modified_time", "lastmod", "dc.date.modified",
+)  # fmt: skip
+
+
+def dates(
+    pm: PageMeta, tree: HtmlElement, url: str | None
+) -> tuple[datetime | None, datetime | None]:
+    art = pm.ld_article or {}
+    published = parse_date(art.get("datePublished")) or parse_date(art.get("dateCreated"))
+    modified = parse_date(art.get("dateModified"))
+    if published is None:
+        for name in _PUB_META:
+            for value in pm.meta.get(name, ()):
+                published = parse_date(value)
+                if published:
+                    break
+            if published:
+                break
+    if modified is None:
+        for name in _MOD_META:
+            for value in pm.meta.get(name, ()):
+                modified = parse_date(value)
+                if modified:
+                    break
+            if modified:
+                break
+    if published is None:
+        for obj in pm.ld_objects:
+            published = parse_date(obj.get("datePublished"))
+            if published:
+                break
+    if published is None:
+        published = _time_element(tree)
+    if published is None:
+        published = _htmldate(tree, url)
+    return published, modified
+
+
+def _time_element(tree: HtmlElement) -> datetime | None:
+    for el in tree.iter("time"):
+        value = el.get("datetime")
+        if not value:
+            continue
+        marker = f"{el.get('itemprop') or ''} {el.get('pubdate') or ''} {klass(el)}".lower()
+        if "modif" in marker or "update" in marker:
+            continue
+        parsed = parse_date(value)
+        if parsed:
+            return parsed
+    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+        parsed = parse_date(el.get("content") or el.get("datetime") or text_of(el))
+        if parsed:
+            return parsed
+    return None
+
+
+def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
+    try:
+        from htmldate import find_date
+
+        found = find_date(
+            tree, url=url, original_date=True, extensive_search=True, outputformat="%Y-%m-%d"
+        )
+    except Exception:  # htmldate is a best-effort fallback
+        return None
+    return parse_date(found) if found else None
+
+
+# --------------------------------------------------------------------------- authors
+
+AGENCIES = frozenset(
+    {
+        "reuters", "ap", "associated press", "the associated press", "afp", "agence france-presse",
+        "agence france presse", "dpa", "dpa-afx", "epd", "kna", "apa", "sda", "sid", "ats",
+        "ansa", "efe", "europa press", "anp", "belga", "tt", "ntb", "ritzau", "stt", "pap",
+        "ctk", "čtk", "tass", "ria novosti", "interfax", "xinhua", "kyodo", "yonhap", "pti",
+        "ians", "ani", "aap", "cp", "the canadian press", "bloomberg", "upi", "lusa", "ap/dpa",
+        "dpa/afp", "afp/dpa", "reuters/dpa", "dts", "afx", "bang", "nexstar media wire",
+    }
+)  # fmt: skip
+_PREFIX = re.compile(
+    r"^(?:(?:written|reported|posted|text|words|story|photos?|fotos?)\s+)?"
+    r"(?:by|von|from|par|por|di|da|de|av|door|af|przez|autor(?:in|a)?|author|auteur|"
+    r"texte|texto|testo|tekst|redakce|redaktion|reporter|journalist)\b\s*[:\-–]?\s*",
+    re.I,
+)
+_SPLIT = re.compile(
+    r"\s*(?:,|;|&|\+|/|\||\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\boch\b|\bja\b|"
+    r"\ben\b|\bi\b|\bu\b|\bsowie\b|\bmit\b|\bwith\b|\bmed\b)\s*",
+    re.I,
+)
+_NOT_NAME = re.compile(
+    r"@|https?:|www\.|\.com\b|\d{2,}|\b(?:staff|editor|editors|redaktion|redacción|"
+    r"newsroom|desk|team|updated|published|minutes?|min read|hours? ago|contributor|"
+    r"correspondent|reporter|writer|columnist|opinion|news|online|digital|media)\b",
+    re.I,
+)
+_ROLE_SUFFIX = re.compile(
+    r"\s*[,(\-–|]\s*(?:senior |chief |political |deputy |staff |foreign |associate |contributing )*"
+    r"(?:correspondent|reporter|writer|editor|columnist|journalist|contributor|redakteur(?:in)?|"
+    r"korrespondent(?:in)?|in [A-Z][a-z]+).*$",
+    re.I,
+)
+
+
+def _agency(name: str) -> bool:
+    return name.lower().strip(" .()") in AGENCIES
+
+
+def clean_author_names(
+    raw: list[str], site: str | None = None, publisher: str | None = None
+) -> tuple[str, ...]:
+    """Split, de-prefix and filter author credits into a tuple of person names.
+
+    Outlets and publishers are dropped; news-agency credits are dropped when a
+    person is credited too and kept (as written) when they are the only credit.
+    """
+    people: list[str] = []
+    agencies: list[str] = []
+    banned = {_squash(x) for x in (site, publisher) if x}
+    for entry in raw:
+        entry = norm_space(entry)
+        if not entry or len(entry) > 200:
+            continue
+        entry = _PREFIX.sub("", entry).strip()
+        entry = _ROLE_SUFFIX.sub("", entry).strip()
+        for piece in _SPLIT.split(entry):
+            name = _PREFIX.sub("", piece).strip(" .,:;-–—|()[]\"'“”")
+            if not name:
+                continue
+            if _agency(name):
+                agencies.append(name)
+                continue
+            sq = _squash(name)
+            if (
+                not sq
+                or sq in banned
+                or any(b and b in sq and len(sq) - len(b) < 5 for b in banned)
+            ):
+                continue
+            words = name.split()
+            if len(words) > 5 or len(name) < 2 or _NOT_NAME.search(name):
+                continue
+            if name.isupper() and len(words) > 1:
+                name = " ".join(w.capitalize() for w in words)
+            people.append(name)
+    result = people or agencies[:1]
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in result:
+        key = name.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(name)
+    return tuple(out)
+
+
+def _ld_author_names(value: Any, orgs: list[str]) -> list[str]:
+    out: list[str] = []
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, str):
+            if not item.startswith("http"):
+                out.append(item)
+        elif isinstance(item, dict):
+            kinds = jsonld.types_of(item)
+            name = jsonld.as_text(item.get("name"))
+            if not name:
+                given, family = item.get("givenName"), item.get("familyName")
+                if isinstance(given, str) and isinstance(family, str):
+                    name = f"{given} {family}"
+            if not name:
+                continue
+            if kinds & {"organization", "newsmediaorganization", "corporation"}:
+                orgs.append(name)
+            else:
+                out.append(name)
+    return out
+
+
+_BYLINE_XPATH = (
+    '//*[@rel="author"] | //*[@itemprop="author"] | '
+    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
+    'contains(@class, "author-name") or contains(@class, "byline__name") or '
+    'contains(@class, "author__name") or contains(@class, "byline-name") or '
+    'contains(@class, "article-author") or contains(@class, "authorName")]'
+)
+
+
+def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...]:
+    art = pm.ld_article or {}
+    orgs: list[str] = []
+    publisher = jsonld.as_text(art.get("publisher"))
+    raw = _ld_author_names(art.get("author"), orgs)
+    if not raw and not orgs:
+        raw = _ld_author_names(art.get("creator"), orgs)
+    found = clean_author_names(raw, site, publisher)
+    if found:
+        return found
+    meta_raw = [
+        v
+        for v in pm.all("author", "article:author", "parsely-author", "sailthru.author",
+                        "dc.creator", "byl", "cxenseparse:author", "og:article:author")
+        if not v.startswith("http")
+    ]  # fmt: skip
+    found = clean_author_names(meta_raw, site, publisher)
+    if found:
+        return found
+    dom_raw: list[str] = []
+    for el in tree.xpath(_BYLINE_XPATH)[:6]:
+        name_el = el.find('.//*[@itemprop="name"]')
+        text = name_el.get("content") or text_of(name_el) if name_el is not None else text_of(el)
+        if text and len(text) < 120:
+            dom_raw.append(text)
+    found = clean_author_names(dom_raw, site, publisher)
+    if found:
+        return found
+    return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
+
+
+# --------------------------------------------------------------------------- urls
+
+
+def canonical_url(pm: PageMeta, url: str | None) -> str | None:
+    for candidate in (pm.links.get("canonical", []) + pm.meta.get("og:url", []))[:4]:
+        absolute = absolutize(candidate, url)
+        if absolute and (url is None or same_site(absolute, url)):
+            return strip_tracking(absolute)
+    if url and url.lower().startswith(("http://", "https://")):
+        return strip_tracking(url)
+    return None
+
+
+def image(pm: PageMeta, url: str | None) -> str | None:
+    value = pm.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
+                     "twitter:image:src", "thumbnail")  # fmt: skip
+    if not value and pm.ld_article is not None:
+        value = jsonld.as_text(pm.ld_article.get("image")) or jsonld.as_text(
+            pm.ld_article.get("thumbnailUrl")
+        )
+    if not value:
+        links = pm.links.get("image_src")
+        value = links[0] if links else None
+    return absolutize(value, url)
