@@ -8,9 +8,12 @@ articles it shows; the tests pin those counts.
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import and_
+from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +33,8 @@ TOP_STORIES = 8
 # The front page groups at most this many of the day's articles into stories.
 COVERAGE_WINDOW_LIMIT = 500
 CHART_DAYS = 30
+# Words past this many are ignored: each one is another scan of the article text.
+SEARCH_MAX_TERMS = 8
 
 
 def article_list() -> QuerySet[Article]:
@@ -141,3 +146,23 @@ def outlet(request: HttpRequest, slug: str) -> HttpResponse:
 def topics(request: HttpRequest) -> HttpResponse:
     items = Topic.objects.annotate(article_count=Count("articles"))
     return render(request, "web/topics.html", {"topics": items})
+
+
+def search_terms(query: str) -> list[str]:
+    return [term for term in query.split() if term][:SEARCH_MAX_TERMS]
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Articles whose title or text holds every word of the query, newest first.
+
+    A plain substring match that works on SQLite and PostgreSQL alike; saved searches
+    with the full query language are topics, and their pages are topic pages.
+    """
+    query = request.GET.get("q", "").strip()[:200]
+    terms = search_terms(query)
+    page = None
+    if terms:
+        match = reduce(and_, (Q(title__icontains=t) | Q(text__icontains=t) for t in terms))
+        page = paginate(request, article_list().filter(match))
+    context = {"query": query, "page": page, "params": urlencode({"q": query})}
+    return render(request, "web/search.html", context)

@@ -147,3 +147,15 @@ def test_it_reads_a_feed_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):  # type: ignore[operator]
         response = client.get(reverse("web:topic_rss", args=["busy"]))
     assert len(parse(response).entries) == 30
+
+
+def test_it_answers_a_repeat_poll_with_not_modified(
+    client: Client, world: dict[str, object]
+) -> None:
+    url = reverse("web:topic_rss", args=["eu-trade"])
+    first = client.get(url)
+    assert first["ETag"]
+    assert "max-age=300" in first["Cache-Control"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
