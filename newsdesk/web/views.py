@@ -100,8 +100,11 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
 def volume_chart(topic: Topic) -> str:
     end = timezone.localdate()
     start = end - dt.timedelta(days=CHART_DAYS - 1)
+    # Bounds as datetimes (not published_at__date) so the published_at index is used.
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
     rows = (
-        topic.articles.filter(published_at__date__gte=start, published_at__date__lte=end)
+        topic.articles.filter(published_at__gte=since, published_at__lt=until)
         .annotate(day=TruncDate("published_at"))
         .values("day")
         .annotate(n=Count("pk"))

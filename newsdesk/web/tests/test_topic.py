@@ -98,3 +98,16 @@ def test_it_reads_a_topic_page_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):  # type: ignore[operator]
         response = client.get(reverse("web:topic", args=["busy"]))
     assert response.status_code == 200
+
+
+def test_it_counts_chart_days_at_their_edges(client: Client) -> None:
+    topic = make_topic("Edges", slug="edges")
+    today = timezone.localdate()
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    make_article(topics=[topic], published_at=midnight)  # first moment of today
+    make_article(topics=[topic], published_at=midnight - dt.timedelta(microseconds=1))
+    make_article(topics=[topic], published_at=midnight - dt.timedelta(days=29))  # day 1 of 30
+    make_article(topics=[topic], published_at=midnight - dt.timedelta(days=29, seconds=1))
+    page = client.get(reverse("web:topic", args=["edges"])).content.decode()
+    assert "3 Edges articles in the last 30 days" in page
+    assert f"{today:%a %d %b %Y}: 1 article<" in page
