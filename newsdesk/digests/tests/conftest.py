@@ -1,0 +1,3 @@
+from newsdesk.digests.tests.helpers import smtp
+
+__all__ = ["smtp"]
