@@ -72,7 +72,9 @@ def crawl_source(source: Source, now: dt.datetime | None = None) -> CrawlResult:
         return _record_gone(source, now)
     if response.status in (429, 503):
         return _record_error(
-            source, now, f"Server asked us to slow down (HTTP {response.status})",
+            source,
+            now,
+            f"Server asked us to slow down (HTTP {response.status})",
             retry_after=response.retry_after,
         )
     if response.status >= 400:
@@ -230,9 +232,11 @@ def claim_due_source(now: dt.datetime, lease: dt.timedelta) -> Source | None:
     """Claim the most overdue source for one crawler: push its next_fetch_at by a lease with
     a conditional update, so concurrent crawlers never fetch the same URL at once. The
     crawl itself then sets the real next time."""
-    for source in Source.objects.filter(next_fetch_at__lte=now).exclude(
-        status=Source.Status.GONE
-    ).order_by("next_fetch_at")[:10]:
+    for source in (
+        Source.objects.filter(next_fetch_at__lte=now)
+        .exclude(status=Source.Status.GONE)
+        .order_by("next_fetch_at")[:10]
+    ):
         claimed = Source.objects.filter(pk=source.pk, next_fetch_at=source.next_fetch_at).update(
             next_fetch_at=now + lease
         )

@@ -24,7 +24,9 @@ def test_it_polls_a_silent_source_rarely_but_within_a_day() -> None:
 
 def test_it_treats_cache_control_as_a_lower_bound() -> None:
     posts = [NOW - dt.timedelta(minutes=10 * i) for i in range(20)]
-    at, interval = schedule.next_success_fetch(NOW, posts, {"cache-control": "public, max-age=7200"})
+    at, interval = schedule.next_success_fetch(
+        NOW, posts, {"cache-control": "public, max-age=7200"}
+    )
     assert interval == dt.timedelta(hours=2)
     assert at == NOW + dt.timedelta(hours=2)
 
