@@ -228,8 +228,22 @@ class Catalog:
         return "\n\n".join(lines)
 
     def boilerplate_phrases(self, outlet_slug: str) -> list[str]:
-        """Text from the outlet's page furniture that must never leak into a body."""
+        """Text from the outlet's page furniture that must never leak into a body.
+
+        Covers every section's sign-up box and every author's bio, so it is a
+        superset of what any single page of that outlet shows.
+        """
         outlet = self.outlet(outlet_slug)
+        return self._furniture(outlet, [s.key for s in outlet.sections], outlet.authors)
+
+    def page_boilerplate_phrases(self, article: Article) -> list[str]:
+        """The boilerplate phrases that actually appear on this article's page."""
+        outlet = self.outlet(article.outlet)
+        return self._furniture(outlet, [article.section_key], article.authors)
+
+    def _furniture(
+        self, outlet: Outlet, section_keys: list[str], authors: tuple[Author, ...]
+    ) -> list[str]:
         phrases = [
             outlet.cookie_text,
             COOKIE_BUTTON,
@@ -240,10 +254,8 @@ class Catalog:
             SOURCE_LABEL,
             outlet.footer_text,
         ]
-        for outlet_section in outlet.sections:
-            name = self.section(outlet_section.key).name
-            phrases.append(SIGNUP_HEADING.format(section=name))
-        for author in outlet.authors:
+        phrases += [SIGNUP_HEADING.format(section=self.section(k).name) for k in section_keys]
+        for author in authors:
             phrases.extend(author.bio_sentences())
         return list(dict.fromkeys(phrases))
 
