@@ -17,7 +17,7 @@ from newsdesk.articles.bios import find_bios
 from newsdesk.articles.extract import extract
 from newsdesk.articles.models import Article
 from newsdesk.articles.store import set_byline, store_article
-from newsdesk.lib.http import FetchError, FetchRefused, fetch
+from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, fetch
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
 from newsdesk.sources.parse import canonical_url, same_site
@@ -52,14 +52,16 @@ def claim_pending_item() -> SourceItem | None:
     return None
 
 
-def process_item(item: SourceItem, now: dt.datetime | None = None) -> ItemResult:
+def process_item(
+    item: SourceItem, now: dt.datetime | None = None, policy: FetchPolicy | None = None
+) -> ItemResult:
     now = now or timezone.now()
     known = Article.objects.filter(canonical_url=canonical_url(item.url)).first()
     if known is not None:
         # Another feed (or the same one with tracking parameters) already brought it.
         return _done(item, known, now, labels=item.categories)
     try:
-        response = fetch(item.url, policy=policy_from_settings())
+        response = fetch(item.url, policy=policy or policy_from_settings())
     except FetchRefused as exc:
         return _fail(item, f"Refused: {exc.reason}", final=True)
     except FetchError as exc:
@@ -100,7 +102,15 @@ def _skip(item: SourceItem, reason: str) -> ItemResult:
     item.state = SourceItem.State.SKIPPED
     item.error = reason
     item.save(update_fields=["state", "error"])
+    # Not an error of the feed, but the operator should see which pages were not stored.
+    _note_page_problem(item, f"Not stored as an article ({reason}): {item.url}")
     return ItemResult(item.pk, item.state, None, reason)
+
+
+def _note_page_problem(item: SourceItem, message: str) -> None:
+    Source.objects.filter(pk=item.source_id).update(
+        page_error_count=F("page_error_count") + 1, last_page_error=message
+    )
 
 
 def _fail(item: SourceItem, message: str, final: bool = False) -> ItemResult:
@@ -108,8 +118,6 @@ def _fail(item: SourceItem, message: str, final: bool = False) -> ItemResult:
         item.state = SourceItem.State.FAILED
     item.error = message
     item.save(update_fields=["state", "error"])
-    Source.objects.filter(pk=item.source_id).update(
-        page_error_count=F("page_error_count") + 1, last_page_error=message
-    )
+    _note_page_problem(item, message)
     log.warning("page %s failed: %s", item.url, message)
     return ItemResult(item.pk, item.state, None, message)

@@ -26,7 +26,7 @@ MAX_STORIES_PER_SECTION = 10
 SNIPPET_CHARS = 280
 # An article fetched a little late still joins the next digest, but an old article newly
 # matched by a freshly created saved search does not flood it.
-LATE_ARRIVAL = dt.timedelta(hours=24)
+LATE_ARRIVAL = dt.timedelta(hours=2)
 SAME_TITLE_RATIO = 0.85
 
 # Sentences that are the outlet's furniture, not the story ("Sign up for our newsletter").
@@ -210,9 +210,10 @@ class SectionCache:
     def sections(self, topic_ids: Iterable[int]) -> dict[int, Section]:
         wanted = list(dict.fromkeys(topic_ids))
         missing = [t for t in wanted if t not in self._loaded]
-        if missing:
-            self._load(missing)
-            self._loaded.update(missing)
+        for start in range(0, len(missing), 500):  # SQLite caps query parameters
+            chunk = missing[start : start + 500]
+            self._load(chunk)
+            self._loaded.update(chunk)
         return {t: self._sections[t] for t in wanted if t in self._sections}
 
     def _load(self, topic_ids: list[int]) -> None:

@@ -19,7 +19,7 @@ from newsdesk.articles.ingest import claim_pending_item, process_item
 from newsdesk.articles.models import Article
 from newsdesk.digests import send
 from newsdesk.digests.models import DigestDelivery
-from newsdesk.digests.plan import plan_now
+from newsdesk.digests.plan import plan_due
 from newsdesk.lib.http import FetchPolicy
 from newsdesk.sample.catalog import Catalog
 from newsdesk.sample.seed import seed_readers, seed_sources, seed_topics
@@ -85,11 +85,17 @@ def ingest(policy: FetchPolicy) -> None:
     run_until_idle(page_step)
 
 
-def deliver(now: dt.datetime) -> None:
-    """This morning's digests, as if every reader's digest time were now."""
-    plan_now(now)
-    send.reap(now)
-    run_until_idle(lambda: send.send_one(now))
+def deliver(reader_ids: list[int], now: dt.datetime) -> dt.datetime:
+    """This morning's digests: the demo readers' digest time is set to the coming minute
+    in their own zones, then the real planner and sender run at that minute."""
+    at = (now + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    for reader in Reader.objects.filter(pk__in=reader_ids):
+        reader.digest_time = at.astimezone(reader.zone).time()
+        reader.save(update_fields=["digest_time"])
+    plan_due(at)
+    send.reap(at)
+    run_until_idle(lambda: send.send_one(at))
+    return at
 
 
 def run_demo(
@@ -100,10 +106,10 @@ def run_demo(
         base_urls = {outlet.slug: outlet.base_url for outlet in sites.outlets}
         seed_topics(sites.catalog)
         seed_sources(sites.catalog, base_urls, timezone.now())
-        readers = seed_readers()
+        reader_ids = [reader.pk for reader in seed_readers()]
         ingest(local_policy(policy_from_settings()))
-    deliver(now or timezone.now())
-    return summarise(before, [r.pk for r in readers])
+    deliver(reader_ids, now or timezone.now())
+    return summarise(before, reader_ids)
 
 
 def summarise(articles_before: int, reader_ids: list[int]) -> DemoReport:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from newsdesk.lib.http import FetchError, FetchRefused, Response, fetch
+from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, Response, fetch
 from newsdesk.sources import schedule
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
@@ -52,12 +52,14 @@ class CrawlResult:
     message: str = ""
 
 
-def crawl_source(source: Source, now: dt.datetime | None = None) -> CrawlResult:
+def crawl_source(
+    source: Source, now: dt.datetime | None = None, policy: FetchPolicy | None = None
+) -> CrawlResult:
     now = now or timezone.now()
     try:
         response = fetch(
             source.url,
-            policy=policy_from_settings(),
+            policy=policy or policy_from_settings(),
             etag=source.etag or None,
             last_modified=source.last_modified or None,
         )
@@ -218,14 +220,6 @@ def _record_gone(source: Source, now: dt.datetime) -> CrawlResult:
     source.next_fetch_at = now + schedule.MAX_INTERVAL * 7
     source.save(update_fields=["status", "last_error", "last_fetched_at", "next_fetch_at"])
     return CrawlResult(source.pk, False, 0, source.last_error)
-
-
-def due_sources(now: dt.datetime) -> list[Source]:
-    return list(
-        Source.objects.filter(next_fetch_at__lte=now)
-        .exclude(status=Source.Status.GONE)
-        .order_by("next_fetch_at")
-    )
 
 
 def claim_due_source(now: dt.datetime, lease: dt.timedelta) -> Source | None:
