@@ -119,4 +119,3 @@ def _plan_group(reader_ids: list[int], local_date: dt.date, due: dt.datetime) ->
         DigestDelivery.objects.bulk_create(rows, ignore_conflicts=True)
         created += len(rows)
     return created
-

@@ -19,7 +19,7 @@ from newsdesk.accounts.models import Reader
 from newsdesk.accounts.views import base_template
 from newsdesk.digests.compose import compose_for_reader
 from newsdesk.digests.models import DigestDelivery
-from newsdesk.digests.render import digest_context, render_parts
+from newsdesk.digests.render import digest_parts
 from newsdesk.topics.models import Follow, Topic
 
 
@@ -68,5 +68,5 @@ def digest_page(reader: Reader, start: object, end: object) -> HttpResponse:
     digest = compose_for_reader(reader.pk, start, end)  # type: ignore[arg-type]
     if digest is None:
         return HttpResponse("<p>Nothing new in this digest.</p>")
-    html = render_parts("digests/email/digest", digest_context(digest, reader.pk, reader.name)).html
+    html = digest_parts(digest, reader.pk, reader.name).html
     return HttpResponse(html)
