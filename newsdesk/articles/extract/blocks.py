@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
 
@@ -32,13 +33,25 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """Word 4-grams as a multiset (a text under 4 tokens is one shingle)."""
     toks = tokens(text)
     if not toks:
         return Counter()
-    if len(toks) < n:
+    if len(toks) < 4:
         return Counter([tuple(toks)])
-    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+    return Counter(zip(toks, toks[1:], toks[2:], toks[3:], strict=False))
+
+
+@lru_cache(maxsize=8192)
+def shingle_set(text: str) -> frozenset[tuple[str, ...]]:
+    """Word 4-grams as a set, cached: the cheap form used for vouching between candidates."""
+    toks = tokens(text)
+    if not toks:
+        return frozenset()
+    if len(toks) < 4:
+        return frozenset([tuple(toks)])
+    return frozenset(zip(toks, toks[1:], toks[2:], toks[3:], strict=False))
 
 
 def normalise(text: str) -> str:

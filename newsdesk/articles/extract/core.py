@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from . import metadata as md
-from .blocks import Block, blocks_html, blocks_text, fingerprint, normalise, shingles, tokens
+from .blocks import Block, blocks_html, blocks_text, fingerprint, normalise, shingle_set, tokens
 from .candidates import dom_blocks, jsonld_body, trafilatura_blocks
 from .dom import HtmlElement, decode, looks_like_html, parse, text_of
 from .filters import dedupe, filter_blocks
@@ -33,26 +32,23 @@ _COOKIE = re.compile(
 _ARTICLE_OG = frozenset({"article", "news", "blog", "newsarticle"})
 
 
-def _coverage(block: Block, ref: Counter[tuple[str, ...]], ref_norm: str) -> float:
-    sh = shingles(block.text)
-    total = sum(sh.values())
-    if total == 0:
+Shingles = frozenset[tuple[str, ...]]
+
+
+def _union(blocks: list[Block]) -> Shingles:
+    out: set[tuple[str, ...]] = set()
+    for b in blocks:
+        out |= shingle_set(b.text)
+    return frozenset(out)
+
+
+def _coverage(block: Block, ref: Shingles, ref_norm: str) -> float:
+    sh = shingle_set(block.text)
+    if not sh:
         return 0.0
     if len(tokens(block.text)) < 6:
         return 1.0 if normalise(block.text) in ref_norm else 0.0
-    return sum((sh & ref).values()) / total
-
-
-def _guided(
-    blocks: list[Block], ref: Counter[tuple[str, ...]], ref_norm: str
-) -> tuple[list[Block], float]:
-    """Keep the blocks the reference text vouches for; return them and the reference recall."""
-    kept = [b for b in blocks if b.tag == "figure" or _coverage(b, ref, ref_norm) >= 0.5]
-    got: Counter[tuple[str, ...]] = Counter()
-    for b in kept:
-        got.update(shingles(b.text))
-    total = sum(ref.values())
-    return kept, (sum((got & ref).values()) / total if total else 0.0)
+    return len(sh & ref) / len(sh)
 
 
 def _text_blocks(text: str) -> list[Block]:
@@ -66,21 +62,15 @@ def _text_blocks(text: str) -> list[Block]:
 
 
 def _containment(small: list[Block], big: list[Block]) -> float:
-    a = Counter[tuple[str, ...]]()
-    for b in small:
-        a.update(shingles(b.text))
-    c = Counter[tuple[str, ...]]()
-    for b in big:
-        c.update(shingles(b.text))
-    total = sum(a.values())
-    return sum((a & c).values()) / total if total else 0.0
+    a = _union(small)
+    return len(a & _union(big)) / len(a) if a else 0.0
 
 
 def _chars(blocks: list[Block]) -> int:
     return sum(len(b.text) for b in blocks)
 
 
-def _vouched(block: Block, ref: Counter[tuple[str, ...]], ref_norm: str) -> bool:
+def _vouched(block: Block, ref: Shingles, ref_norm: str) -> bool:
     return block.tag == "figure" or _coverage(block, ref, ref_norm) >= 0.5
 
 
@@ -96,21 +86,15 @@ def _prose(block: Block) -> bool:
 
 def _guided_by(blocks: list[Block], ref_text: str) -> tuple[list[Block], float]:
     """Keep blocks the reference vouches for, plus real paragraphs it lacks (truncated refs)."""
-    ref = shingles(ref_text)
+    ref = shingle_set(ref_text)
     ref_norm = normalise(ref_text)
     kept = [b for b in blocks if _vouched(b, ref, ref_norm) or _prose(b)]
-    got: Counter[tuple[str, ...]] = Counter()
-    for b in kept:
-        got.update(shingles(b.text))
-    total = sum(ref.values())
-    return kept, (sum((got & ref).values()) / total if total else 0.0)
+    return kept, (len(_union(kept) & ref) / len(ref) if ref else 0.0)
 
 
 def _trim_ends(blocks: list[Block], other: list[Block]) -> list[Block]:
     """Drop leading/trailing blocks the other extractor does not have."""
-    ref = Counter[tuple[str, ...]]()
-    for b in other:
-        ref.update(shingles(b.text))
+    ref = _union(other)
     ref_norm = normalise(blocks_text(other))
     ok = [_vouched(b, ref, ref_norm) or _prose(b) for b in blocks]
     if not any(ok):
@@ -284,7 +268,39 @@ def block_fingerprints(html: str | bytes, url: str | None = None) -> set[str]:
         return set()
     out: set[str] = set()
     for el in tree.find("body").iter("p", "li", "h2", "h3", "h4", "blockquote", "figcaption", "dd"):
-        fp = fingerprint(text_of(el))
-        if fp is not None:
-            out.add(fp)
+        # Both the full text and the text a reader sees (screen-reader-only spans dropped),
+        # so the print matches whichever form an extractor returned.
+        for text in (text_of(el), _visible_text(el)):
+            fp = fingerprint(text)
+            if fp is not None:
+                out.add(fp)
     return out
+
+
+_SR_ONLY = re.compile(r"sr-only|visually-hidden|screen-reader|visuallyhidden|a11y|hidden")
+
+
+_HIDING_STYLE = re.compile(r"display:\s*none|visibility:\s*hidden|clip:\s*rect\(0")
+_INVISIBLE = frozenset({"svg", "script", "style", "noscript", "template", "button"})
+
+
+def _visible_text(el: HtmlElement) -> str:
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if (
+                isinstance(child.tag, str)
+                and child.tag not in _INVISIBLE
+                and not _SR_ONLY.search(child.get("class") or "")
+                and child.get("aria-hidden") != "true"
+                and not _HIDING_STYLE.search(child.get("style") or "")
+            ):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return " ".join("".join(parts).split())

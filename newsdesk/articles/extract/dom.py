@@ -71,7 +71,7 @@ def parse(text: str) -> HtmlElement | None:
 
 
 def norm_space(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""
 
 
 def text_of(el: HtmlElement) -> str:

@@ -101,7 +101,11 @@ def section(pm: PageMeta) -> str | None:
 
 # --------------------------------------------------------------------------- title
 
-_TITLE_SEP = re.compile(r"\s+[|\-–—·•:»«~/]\s+|\s*[|»«•·]\s*")
+_TITLE_SEP = re.compile(r"\s+[|\-–—·•:~/]\s+|\s*[|•·｜：ㅣ]\s*|:\s+")
+_NEWS_LABEL = re.compile(
+    r"^(?:[\w.]+\s){0,2}(?:news|nachrichten|haberler|noticias|notizie|nieuws|nyheter|actualités)$",
+    re.I,
+)
 
 
 def _squash(text: str) -> str:
@@ -112,7 +116,7 @@ def _squash(text: str) -> str:
 def _is_site_part(part: str, site: str | None, host: str | None) -> bool:
     sq = _squash(part)
     if not sq:
-        return True
+        return False
     if site:
         ss = _squash(site)
         if ss and (sq == ss or (len(sq) >= 3 and (sq in ss or ss in sq) and len(sq) < 40)):
@@ -141,10 +145,14 @@ def clean_title(title: str | None, site: str | None = None, url: str | None = No
             break
         last, first = seps[-1], seps[0]
         tail, head = title[last.end() :], title[: first.start()]
-        if _is_site_part(tail, site, host) and last.start() > 0:
+        if (
+            tail
+            and (_is_site_part(tail, site, host) or _NEWS_LABEL.match(tail))
+            and last.start() > 0
+        ):
             title = title[: last.start()].strip()
             continue
-        if _is_site_part(head, site, host) and first.end() < len(title):
+        if head and _is_site_part(head, site, host) and first.end() < len(title):
             title = title[first.end() :].strip()
             continue
         break
@@ -177,10 +185,9 @@ def title(pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None) ->
         return h1s[0] if h1s else None
     cleaned = clean_title(raw, site, url)
     # The visible headline wins when the meta title is that headline plus decoration.
-    sq = _squash(cleaned or raw)
+    raw_n = norm_space(raw)
     for h in h1s:
-        hs = _squash(h)
-        if hs and hs != sq and len(hs) >= 0.5 * len(sq) and _squash(raw).startswith(hs):
+        if h != cleaned and raw_n.startswith(h) and _TITLE_SEP.match(raw_n, len(h)):
             return h
     return cleaned
 
@@ -213,9 +220,13 @@ def parse_date(value: Any) -> datetime | None:
         dt = datetime.fromtimestamp(stamp, tz=UTC)
     if dt is None:
         try:
+            import warnings
+
             from dateutil import parser as dateparser
 
-            dt = dateparser.parse(text, fuzzy=False)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dt = dateparser.parse(text, fuzzy=False)
         except (ValueError, OverflowError, TypeError):
             return None
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
@@ -329,7 +340,8 @@ _SPLIT = re.compile(
 _NOT_NAME = re.compile(
     r"@|https?:|www\.|\.com\b|\d{2,}|\b(?:staff|editor|editors|redaktion|redacción|"
     r"newsroom|desk|team|updated|published|minutes?|min read|hours? ago|contributor|"
-    r"correspondent|reporter|writer|columnist|opinion|news|online|digital|media)\b",
+    r"correspondent|reporter|writer|columnist|opinion|news|online|digital|media|red|agenturen|"
+    r"agencies|image|images|photo|photos|getty|istockphoto|shutterstock|inc|ltd|gmbh|llc|corp)\b",
     re.I,
 )
 _ROLE_SUFFIX = re.compile(
@@ -338,6 +350,11 @@ _ROLE_SUFFIX = re.compile(
     r"korrespondent(?:in)?|in [A-Z][a-z]+).*$",
     re.I,
 )
+
+
+_PARENS = re.compile(r"\s*\([^)]{0,40}\)")
+_CJK_ROLE = re.compile(r"\s*(?:기자|특파원|記者|特派員|编辑|記者)$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
 
 def _agency(name: str) -> bool:
@@ -357,13 +374,15 @@ def clean_author_names(
     banned = {_squash(x) for x in (site, publisher) if x}
     for entry in raw:
         entry = norm_space(entry)
-        if not entry or len(entry) > 200:
+        if not entry or len(entry) > 200 or entry.lower().startswith(("http:", "https:", "www.")):
             continue
+        entry = _PARENS.sub(" ", entry)
         entry = _PREFIX.sub("", entry).strip()
         entry = _ROLE_SUFFIX.sub("", entry).strip()
         for piece in _SPLIT.split(entry):
             name = _PREFIX.sub("", piece).strip(" .,:;-–—|()[]\"'“”")
-            if not name:
+            name = _CJK_ROLE.sub("", name).strip()
+            if not name or _SLUG.match(name):
                 continue
             if _agency(name):
                 agencies.append(name)
@@ -378,8 +397,6 @@ def clean_author_names(
             words = name.split()
             if len(words) > 5 or len(name) < 2 or _NOT_NAME.search(name):
                 continue
-            if name.isupper() and len(words) > 1:
-                name = " ".join(w.capitalize() for w in words)
             people.append(name)
     result = people or agencies[:1]
     seen: set[str] = set()
@@ -416,6 +433,8 @@ def _ld_author_names(value: Any, orgs: list[str]) -> list[str]:
 
 
 _BYLINE_XPATH = (
+    '//a[contains(@href, "/author/") or contains(@href, "/autor/") or contains(@href, "/authors/") '
+    'or contains(@href, "/autoren/") or contains(@href, "/journalist/")] | '
     '//*[@rel="author"] | //*[@itemprop="author"] | '
     '//*[contains(concat(" ", normalize-space(@class), " "), " byline ") or '
     'contains(@class, "author-name") or contains(@class, "byline__name") or '
