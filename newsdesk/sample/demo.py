@@ -21,7 +21,6 @@ from newsdesk.digests import send
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.plan import plan_due
 from newsdesk.lib.http import FetchPolicy
-from newsdesk.sample.catalog import Catalog
 from newsdesk.sample.seed import seed_readers, seed_sources, seed_topics
 from newsdesk.sample.server import SampleSites
 from newsdesk.sources.crawl import claim_due_source, crawl_source
@@ -99,15 +98,18 @@ def deliver(reader_ids: list[int], now: dt.datetime) -> dt.datetime:
 
 
 def run_demo(
-    catalog: Catalog | None = None, port: int = DEFAULT_PORT, now: dt.datetime | None = None
+    port: int = DEFAULT_PORT,
+    now: dt.datetime | None = None,
+    faults: frozenset[str] = frozenset(),
+    policy: FetchPolicy | None = None,
 ) -> DemoReport:
     before = Article.objects.count()
-    with SampleSites(catalog=catalog, base_port=port) as sites:
+    with SampleSites(base_port=port, faults=faults) as sites:
         base_urls = {outlet.slug: outlet.base_url for outlet in sites.outlets}
         seed_topics(sites.catalog)
         seed_sources(sites.catalog, base_urls, timezone.now())
         reader_ids = [reader.pk for reader in seed_readers()]
-        ingest(local_policy(policy_from_settings()))
+        ingest(policy or local_policy(policy_from_settings()))
     deliver(reader_ids, now or timezone.now())
     return summarise(before, reader_ids)
 
