@@ -923,6 +923,7 @@ class HttpClient:
         resolver: Resolver | None = None,
         pool_maxsize: int = 16,
         max_pools: int = 256,
+        ca_certs: str | None = None,
     ) -> None:
         self.policy = policy or FetchPolicy()
         self._guard = _Guard(self.policy, resolver or _system_resolver)
@@ -930,7 +931,8 @@ class HttpClient:
         self._max_pools = max_pools
         self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
         self._lock = threading.Lock()
-        self._ca_certs = _ca_bundle()
+        # An operator with an internal CA can pass its bundle; default: certifi.
+        self._ca_certs = ca_certs or _ca_bundle()
 
     def __enter__(self) -> HttpClient:
         return self

@@ -11,6 +11,7 @@ import gzip
 import itertools
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
@@ -73,6 +74,7 @@ Handler = Callable[["_Connection", Request], bool]  # returns: keep the connecti
 @dataclass
 class HostileServer:
     host: str = "127.0.0.1"
+    tls: ssl.SSLContext | None = None
     requests: list[Request] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -87,7 +89,13 @@ class HostileServer:
 
         class _Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                _Connection(owner, self.request, next(owner._ids)).serve()
+                sock = self.request
+                if owner.tls is not None:
+                    try:
+                        sock = owner.tls.wrap_socket(sock, server_side=True)
+                    except (OSError, ssl.SSLError):
+                        return  # the client refused our certificate
+                _Connection(owner, sock, next(owner._ids)).serve()
 
         self._server = _Server((self.host, 0), _Handler)
         self.port = self._server.server_address[1]
@@ -103,7 +111,8 @@ class HostileServer:
         self._server.server_close()
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}{path}"
 
     def record(self, request: Request) -> None:
         with self._lock:

@@ -7,12 +7,16 @@ for the hostile server, and every other address is refused before any packet.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -588,3 +592,63 @@ def test_it_describes_refusals_and_errors(server: HostileServer, client: HttpCli
 def test_a_response_knows_when_it_is_not_modified() -> None:
     response = Response("u", "u", 304, {}, b"", ("1.2.3.4", 80))
     assert response.not_modified
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl tool)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tls_server(certificate: Path) -> Iterator[HostileServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+    srv = HostileServer(tls=context).start()
+    yield srv
+    srv.stop()
+
+
+def test_it_fetches_over_tls_from_a_trusted_certificate(
+    tls_server: HostileServer, certificate: Path
+) -> None:
+    with HttpClient(_policy(), ca_certs=str(certificate / "cert.pem")) as c:
+        response = c.fetch(tls_server.url("/feed.xml"))
+    assert response.status == 200
+    assert response.url.startswith("https://127.0.0.1:")
+    assert response.address == ("127.0.0.1", tls_server.port)
+
+
+def test_it_reports_an_untrusted_certificate_as_a_tls_error(
+    tls_server: HostileServer, client: HttpClient
+) -> None:
+    error = _error(client, tls_server.url("/ok"))
+    assert error.kind == "tls"
+
+
+def test_it_refuses_internal_addresses_over_https_too(tls_server: HostileServer) -> None:
+    with HttpClient(ca_certs=None) as c:
+        assert _refusal(c, tls_server.url("/ok")).kind == "blocked_address"
+
+
+def test_it_stops_a_stalled_tls_handshake_at_the_deadline(server: HostileServer) -> None:
+    """The plain server never answers a TLS ClientHello: the handshake stalls."""
+    stalled = f"https://127.0.0.1:{server.port}/"
+    with HttpClient(_policy(deadline=1.0, read_timeout=30.0, connect_timeout=30.0)) as c:
+        started = time.monotonic()
+        error = _error(c, stalled)
+    assert error.kind == "timeout"
+    assert time.monotonic() - started < 2.0
