@@ -50,6 +50,9 @@ class DigestDelivery(models.Model):
                 fields=["reader", "kind", "local_date"], name="delivery_once_per_local_date"
             )
         ]
+        # Index for (status, due_at): every send step asks for the earliest due PLANNED
+        # rows (digests/send.py); without it that is a sort of the whole morning's rows.
+        indexes = [models.Index(fields=["status", "due_at"], name="delivery_status_due")]
 
     def __str__(self) -> str:
         return f"{self.kind} digest for {self.reader} on {self.local_date}"

@@ -50,13 +50,19 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def due_rows(now: dt.datetime) -> Any:
-    retry = Q(status=Status.FAILED) & (
+def due_candidates(now: dt.datetime, limit: int = 20) -> list[dict[str, Any]]:
+    """A few of the earliest due rows: planned ones, and failed ones whose backoff is over."""
+    fields = ("id", "status", "attempts", "due_at")
+    planned = DigestDelivery.objects.filter(status=Status.PLANNED, due_at__lte=now)
+    rows = list(planned.order_by("due_at").values(*fields)[:limit])
+    retry = (
         Q(attempts__lte=1, claimed_at__lte=now - BACKOFF[1])
         | Q(attempts=2, claimed_at__lte=now - BACKOFF[2])
         | Q(attempts__gte=3, claimed_at__lte=now - BACKOFF_LONGEST)
     )
-    return DigestDelivery.objects.filter(Q(status=Status.PLANNED) | retry, due_at__lte=now)
+    failed = DigestDelivery.objects.filter(retry, status=Status.FAILED, due_at__lte=now)
+    rows += failed.order_by("due_at").values(*fields)[:limit]
+    return rows
 
 
 def reap(now: dt.datetime) -> int:
@@ -98,9 +104,7 @@ class SendContext:
 def send_one(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
     """Do one unit of work on a due digest; return False when there was none."""
     now = now or timezone.now()
-    candidates = list(
-        due_rows(now).order_by("due_at", "id").values("id", "status", "attempts", "due_at")[:20]
-    )
+    candidates = due_candidates(now)
     if not candidates:
         return False
     # Concurrent senders pick different rows most of the time instead of racing for one.

@@ -158,6 +158,17 @@ def run_newsdesk(
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m newsdesk <args>`` as a real process on a file SQLite database."""
+    return subprocess.run(
+        [sys.executable, "-m", "newsdesk", *args],
+        env=newsdesk_env(db, port, extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def newsdesk_env(db: Path, port: int = 0, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -172,11 +183,4 @@ def run_newsdesk(
     )
     env.pop("NEWSDESK_TEST_CRASH_AT", None)
     env.update(extra or {})
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return env

@@ -10,6 +10,8 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from newsdesk.digests.tests.helpers import Sink, free_port, run_newsdesk
+from newsdesk.digests.tests.helpers import ROOT, Sink, free_port, newsdesk_env, run_newsdesk
 
 SETUP = """
 import datetime as dt
@@ -96,3 +98,21 @@ def test_it_sends_one_digest_each_with_two_senders_at_once(world: Any) -> None:
     recipients = sorted(str(m["To"]) for m in sink.messages)
     assert recipients == sorted(f"r{i}@example.com" for i in range(150))
     assert statuses() == ["sent"] * 150
+
+
+def test_it_stops_a_looping_sender_cleanly_on_sigterm(migrated: Path) -> None:
+    db = migrated.parent / "loop.sqlite3"
+    shutil.copy(migrated, db)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "senddigests", "--loop", "--idle-seconds", "60"],
+        env=newsdesk_env(db),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "senddigests: 0 steps" in out
