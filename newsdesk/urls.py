@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("newsdesk.accounts.urls")),
     path("", include("newsdesk.digests.urls")),
+    path("", include("newsdesk.sources.urls")),
     path("", include("newsdesk.web.urls")),
 ]

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from newsdesk.articles.bios import find_bios
@@ -18,6 +18,7 @@ from newsdesk.articles.extract import extract
 from newsdesk.articles.models import Article
 from newsdesk.articles.store import set_byline, store_article
 from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, fetch
+from newsdesk.sources import robots
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
 from newsdesk.sources.parse import canonical_url, same_site
@@ -40,9 +41,11 @@ def claim_pending_item() -> SourceItem | None:
     """Claim one pending item with a conditional update on its attempt counter, so any
     number of page workers can run; a worker killed mid-item leaves it pending for the
     next one (storing is idempotent by canonical URL) until attempts run out."""
-    candidates = SourceItem.objects.filter(
-        state=SourceItem.State.PENDING, attempts__lt=MAX_ATTEMPTS
-    ).order_by("id")[:10]
+    candidates = (
+        SourceItem.objects.filter(state=SourceItem.State.PENDING, attempts__lt=MAX_ATTEMPTS)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
+        .order_by("id")[:10]
+    )
     for item in candidates:
         claimed = SourceItem.objects.filter(
             pk=item.pk, state=SourceItem.State.PENDING, attempts=item.attempts
@@ -60,8 +63,14 @@ def process_item(
     if known is not None:
         # Another feed (or the same one with tracking parameters) already brought it.
         return _done(item, known, now, labels=item.categories)
+    policy = policy or policy_from_settings()
+    verdict = robots.check(item.url, policy=policy, now=now)
+    if not verdict.allowed:
+        if verdict.reason == robots.DISALLOWED:
+            return _skip(item, verdict.reason)
+        return _postpone(item, verdict.reason, verdict.until)
     try:
-        response = fetch(item.url, policy=policy or policy_from_settings())
+        response = fetch(item.url, policy=policy)
     except FetchRefused as exc:
         return _fail(item, f"Refused: {exc.reason}", final=True)
     except FetchError as exc:
@@ -105,6 +114,17 @@ def _skip(item: SourceItem, reason: str) -> ItemResult:
     # Not an error of the feed, but the operator should see which pages were not stored.
     _note_page_problem(item, f"Not stored as an article ({reason}): {item.url}")
     return ItemResult(item.pk, item.state, None, reason)
+
+
+def _postpone(item: SourceItem, reason: str, until: dt.datetime | None) -> ItemResult:
+    """Leave the item pending until ``until`` without spending an attempt: the site's
+    robots.txt is unreachable, which RFC 9309 says means "not now", not "never"."""
+    item.attempts = max(item.attempts - 1, 0)
+    item.retry_at = until
+    item.error = f"Waiting: {reason}"
+    item.save(update_fields=["attempts", "retry_at", "error"])
+    _note_page_problem(item, f"{item.error}: {item.url}")
+    return ItemResult(item.pk, item.state, None, item.error)
 
 
 def _note_page_problem(item: SourceItem, message: str) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
 
-from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, Response, fetch
+from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, HttpClient, Response, fetch
 from newsdesk.sources import schedule
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
@@ -27,6 +29,7 @@ from newsdesk.sources.parse import (
     parse_feed,
     parse_sitemap,
 )
+from newsdesk.sources.subscribers import subscriber_count
 
 log = logging.getLogger(__name__)
 
@@ -50,50 +53,161 @@ class CrawlResult:
     ok: bool
     new_items: int = 0
     message: str = ""
+    url: str = ""
 
 
 def crawl_source(
-    source: Source, now: dt.datetime | None = None, policy: FetchPolicy | None = None
+    source: Source,
+    now: dt.datetime | None = None,
+    policy: FetchPolicy | None = None,
+    client: HttpClient | None = None,
 ) -> CrawlResult:
+    """Fetch, parse and record one source (the three steps of a crawl, in one call)."""
     now = now or timezone.now()
+    fetched = fetch_source(source, policy, client, subscribers=subscriber_count(source))
+    return record(source, fetched, now)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What fetching and parsing one source gave, before anything is written.
+
+    Produced without touching the database, so the scheduler can fetch on many threads
+    and record on one (SQLite has one writer; Django connections are per thread).
+    """
+
+    response: Response | None = None
+    error: str = ""
+    retry_after: float | None = None
+    gone: bool = False
+    listed: tuple[Listed, ...] = ()
+    title: str = ""
+    problems: tuple[str, ...] = ()  # read as far as possible; shown on the source
+    ttl_minutes: int | None = None
+
+
+def fetch_source(
+    source: Source,
+    policy: FetchPolicy | None = None,
+    client: HttpClient | None = None,
+    subscribers: int | None = None,
+) -> Fetched:
+    """Network and parsing only: reads the source's URL, kind, validators and patterns."""
     try:
-        response = fetch(
-            source.url,
-            policy=policy or policy_from_settings(),
-            etag=source.etag or None,
-            last_modified=source.last_modified or None,
-        )
+        response = _get(source, policy, client, subscribers)
     except FetchRefused as exc:
-        return _record_error(source, now, f"Refused: {exc.reason}")
+        return Fetched(error=f"Refused for safety: {_unprefixed(exc.reason)}")
     except FetchError as exc:
-        return _record_error(source, now, f"Could not fetch: {exc.reason}")
-
+        return Fetched(error=f"Could not fetch it: {exc.reason}")
     if response.status == 304:
-        return _record_success(source, now, response, new_items=0)
+        return Fetched(response=response)
     if response.status == 410:
-        return _record_gone(source, now)
-    if response.status in (429, 503):
-        return _record_error(
-            source,
-            now,
-            f"Server asked us to slow down (HTTP {response.status})",
-            retry_after=response.retry_after,
-        )
+        return Fetched(response=response, gone=True)
     if response.status >= 400:
-        return _record_error(source, now, f"HTTP {response.status} from {response.url}")
-
+        return Fetched(
+            response=response,
+            error=http_status_words(response.status, response.url),
+            retry_after=response.retry_after if response.status in (429, 503) else None,
+        )
     try:
-        listed = list_entries(source, response)
-    except (FeedParseError, SitemapParseError) as exc:
-        return _record_error(source, now, f"Could not read it: {exc}")
-    new_items = _store_items(source, listed, now)
-    return _record_success(source, now, response, new_items=new_items)
+        listing = list_entries(source, response)
+    except (FeedParseError, SitemapParseError, ValueError) as exc:
+        return Fetched(response=response, error=f"Could not read it: {exc}")
+    ttl = feed_ttl_minutes(response.body) if source.kind == Source.Kind.FEED else None
+    return Fetched(
+        response=response,
+        listed=tuple(listing.entries),
+        title=listing.title,
+        problems=listing.problems,
+        ttl_minutes=ttl,
+    )
 
 
-def list_entries(source: Source, response: Response) -> list[Listed]:
+def _get(
+    source: Source, policy: FetchPolicy | None, client: HttpClient | None, subscribers: int | None
+) -> Response:
+    validators = {"etag": source.etag or None, "last_modified": source.last_modified or None}
+    if client is not None:
+        return client.fetch(source.url, subscribers=subscribers, **validators)
+    return fetch(
+        source.url, policy=policy or policy_from_settings(), subscribers=subscribers, **validators
+    )
+
+
+def record(source: Source, fetched: Fetched, now: dt.datetime) -> CrawlResult:
+    """Write one crawl's outcome on the source (and its new items)."""
+    response = fetched.response
+    if fetched.gone:
+        return _record_gone(source, now)
+    if fetched.error or response is None:
+        return _record_error(source, now, fetched.error, retry_after=fetched.retry_after)
+    if fetched.title and not source.title:
+        source.title = fetched.title[:300]
+    new_items = _store_items(source, list(fetched.listed), now) if fetched.listed else 0
+    notes = _problems_words(fetched.problems)
+    return _record_success(source, now, response, new_items, fetched.ttl_minutes, notes)
+
+
+PROBLEMS_PREFIX = "Read with problems: "
+
+
+def _problems_words(problems: tuple[str, ...]) -> str:
+    if not problems:
+        return ""
+    shown = "; ".join(problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return f"{PROBLEMS_PREFIX}{shown}{more}"
+
+
+def _unprefixed(reason: str) -> str:
+    return reason[len("refused: ") :] if reason.startswith("refused: ") else reason
+
+
+_STATUS_WORDS = {
+    401: "the server wants a login we do not have",
+    403: "the server refuses us access",
+    404: "there is nothing at this address (not found)",
+    429: "the server asked us to slow down",
+    451: "the server may not show it for legal reasons",
+    500: "the server had an internal error",
+    502: "a gateway in front of the server failed",
+    503: "the server is unavailable for now",
+    504: "a gateway in front of the server timed out",
+}
+
+
+def http_status_words(status: int, url: str) -> str:
+    """A plain-words line for an HTTP error status, for operators reading a source."""
+    words = _STATUS_WORDS.get(status)
+    if words is None:
+        words = "the server had an error" if status >= 500 else "the server refused the request"
+    return f"HTTP {status}: {words} ({url})"
+
+
+# RSS 2.0 <ttl>: minutes the channel may be cached. Read from the first part of the body
+# only (it belongs to <channel>, before the items) and with a regex, not a second parse.
+_TTL_RE = re.compile(rb"<ttl>\s*(\d{1,6})\s*</ttl>", re.IGNORECASE)
+_TTL_WINDOW = 16 * 1024
+
+
+def feed_ttl_minutes(body: bytes) -> int | None:
+    head = body[:_TTL_WINDOW]
+    first_item = head.find(b"<item")
+    match = _TTL_RE.search(head, 0, first_item if first_item >= 0 else len(head))
+    return int(match.group(1)) or None if match else None
+
+
+class Listing(NamedTuple):
+    entries: list[Listed]
+    title: str = ""
+    problems: tuple[str, ...] = ()
+
+
+def list_entries(source: Source, response: Response) -> Listing:
+    """The entries a fetched source lists, its title and what was wrong with it."""
     if source.kind == Source.Kind.SITEMAP:
         sitemap = parse_sitemap(response.body, response.url)
-        return [
+        entries = [
             Listed(
                 url=entry.url,
                 guid=canonical_url(entry.url),
@@ -103,6 +217,7 @@ def list_entries(source: Source, response: Response) -> list[Listed]:
             )
             for entry in sitemap.entries
         ]
+        return Listing(entries, "", tuple(sitemap.problems))
     if source.kind == Source.Kind.HTML:
         links = find_article_links(
             response.body,
@@ -110,11 +225,9 @@ def list_entries(source: Source, response: Response) -> list[Listed]:
             include=source.include_patterns,
             exclude=source.exclude_patterns,
         )
-        return [Listed(url=link, guid=canonical_url(link)) for link in links]
+        return Listing([Listed(url=link, guid=canonical_url(link)) for link in links])
     feed = parse_feed(response.body, response.url, response.content_type)
-    if feed.title and not source.title:
-        source.title = feed.title[:300]
-    return [_from_feed_entry(entry) for entry in feed.items]
+    return Listing([_from_feed_entry(e) for e in feed.items], feed.title, tuple(feed.problems))
 
 
 def _from_feed_entry(entry: FeedEntry) -> Listed:
@@ -176,16 +289,24 @@ def _recent_publication_times(source: Source) -> list[dt.datetime]:
 
 @transaction.atomic
 def _record_success(
-    source: Source, now: dt.datetime, response: Response, new_items: int
+    source: Source,
+    now: dt.datetime,
+    response: Response,
+    new_items: int,
+    ttl: int | None = None,
+    notes: str = "",
 ) -> CrawlResult:
+    # Cache-Control / Expires and the feed's <ttl> are lower bounds on the interval.
     next_at, interval = schedule.next_success_fetch(
-        now, _recent_publication_times(source), dict(response.headers)
+        now, _recent_publication_times(source), dict(response.headers), ttl
     )
     # Validators are stored even on 304: a server may rotate its ETag for the same body.
     source.etag = (response.etag or "")[:500]
     source.last_modified = (response.last_modified or "")[:100]
     source.status = Source.Status.OK
-    source.last_error = ""
+    # A 304 says nothing new about the body: keep what the last full read found.
+    if response.status != 304 or not source.last_error.startswith(PROBLEMS_PREFIX):
+        source.last_error = notes
     source.error_count = 0
     source.last_fetched_at = now
     source.last_success_at = now
@@ -194,7 +315,7 @@ def _record_success(
     source.save()
     message = "not modified" if response.status == 304 else f"{new_items} new items"
     log.info("crawled %s: %s", source.url, message)
-    return CrawlResult(source.pk, True, new_items, message)
+    return CrawlResult(source.pk, True, new_items, message, source.url)
 
 
 def _record_error(
@@ -209,7 +330,7 @@ def _record_error(
         update_fields=["error_count", "status", "last_error", "last_fetched_at", "next_fetch_at"]
     )
     log.warning("source %s failed: %s", source.url, message)
-    return CrawlResult(source.pk, False, 0, message)
+    return CrawlResult(source.pk, False, 0, message, source.url)
 
 
 def _record_gone(source: Source, now: dt.datetime) -> CrawlResult:
@@ -219,7 +340,7 @@ def _record_gone(source: Source, now: dt.datetime) -> CrawlResult:
     # Checked again rarely, in case an operator revives it.
     source.next_fetch_at = now + schedule.MAX_INTERVAL * 7
     source.save(update_fields=["status", "last_error", "last_fetched_at", "next_fetch_at"])
-    return CrawlResult(source.pk, False, 0, source.last_error)
+    return CrawlResult(source.pk, False, 0, source.last_error, source.url)
 
 
 def claim_due_source(now: dt.datetime, lease: dt.timedelta) -> Source | None:

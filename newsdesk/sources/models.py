@@ -90,6 +90,9 @@ class SourceItem(models.Model):
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Not to be claimed before this time: set when the page may not be fetched yet for a
+    # reason that is not the page's own (its site's robots.txt is unreachable).
+    retry_at = models.DateTimeField(null=True, blank=True)
     article = models.ForeignKey(
         "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
@@ -101,3 +104,22 @@ class SourceItem(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
+
+
+class RobotsFile(models.Model):
+    """The robots.txt of one site, cached for a day (RFC 9309 section 2.4).
+
+    Keyed by origin ("https://example.com:443"), not bare host: the RFC scopes a
+    robots.txt to its scheme, host and port. ``status`` is the HTTP status, or 0 when
+    the file could not be fetched at all; 5xx and 0 mean "disallow everything for now".
+    Read by sources/robots.py before article pages are fetched (articles/ingest.py).
+    """
+
+    origin = models.CharField(max_length=300, unique=True)
+    status = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.origin}/robots.txt ({self.status or 'unreachable'})"

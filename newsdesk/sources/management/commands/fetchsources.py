@@ -1,23 +1,33 @@
-import datetime as dt
+"""``fetchsources [--loop]``: crawl due feeds, sitemaps and section pages.
 
-from django.utils import timezone
+A step is one batch of due sources, run by the scheduler (sources/scheduler.py) on a
+small thread pool under the per-host limits.
+"""
+
+from __future__ import annotations
 
 from newsdesk.jobs import JobCommand
-from newsdesk.sources.crawl import claim_due_source, crawl_source
-
-# Long enough for one fetch's total deadline; the crawl sets the real next time.
-CLAIM_LEASE = dt.timedelta(minutes=10)
+from newsdesk.sources.scheduler import Scheduler
 
 
 class Command(JobCommand):
     help = "Fetch due feeds, sitemaps and section pages and record the items they list."
 
+    scheduler: Scheduler | None = None
+
     def step(self) -> bool:
-        now = timezone.now()
-        source = claim_due_source(now, CLAIM_LEASE)
-        if source is None:
-            return False
-        result = crawl_source(source, now)
-        status = "ok" if result.ok else "error"
-        self.stdout.write(f"{status:5} {source.url}: {result.message}")
-        return True
+        if self.scheduler is None:
+            self.scheduler = Scheduler()
+        did_work = False
+        for result in self.scheduler.run(self.scheduler.claim_batch()):
+            did_work = True
+            status = "ok" if result.ok else "error"
+            url = result.url or f"source {result.source_id}"
+            self.stdout.write(f"{status:5} {url}: {result.message}")
+        return did_work
+
+    def finish(self, steps: int) -> None:
+        if self.scheduler is not None:
+            self.scheduler.close()
+            self.scheduler = None
+        super().finish(steps)
