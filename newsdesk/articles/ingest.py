@@ -14,14 +14,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from newsdesk.articles.bios import find_bios
-from newsdesk.articles.extract import extract
+from newsdesk.articles.identity import known_article, page_canonical
 from newsdesk.articles.models import Article
+from newsdesk.articles.pages import extract_page, not_html_reason, remember_page
 from newsdesk.articles.store import set_byline, store_article
 from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, fetch
 from newsdesk.sources import robots
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
-from newsdesk.sources.parse import canonical_url, same_site
 from newsdesk.topics.match import assign_topics
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def process_item(
     item: SourceItem, now: dt.datetime | None = None, policy: FetchPolicy | None = None
 ) -> ItemResult:
     now = now or timezone.now()
-    known = Article.objects.filter(canonical_url=canonical_url(item.url)).first()
+    known = known_article(item.url, item.source.outlet.home_url)
     if known is not None:
         # Another feed (or the same one with tracking parameters) already brought it.
         return _done(item, known, now, labels=item.categories)
@@ -77,21 +77,22 @@ def process_item(
         return _fail(item, f"Could not fetch the page: {exc.reason}")
     if response.status >= 400:
         return _fail(item, f"HTTP {response.status} for {item.url}", final=response.status < 500)
+    if reason := not_html_reason(response.content_type):
+        return _skip(item, reason)
     try:
-        extraction = extract(response.body, response.url)
+        extraction = extract_page(item.source.outlet, response.body, response.url)
     except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the worker
         log.exception("extractor crashed on %s", item.url)
         return _fail(item, f"Could not read the page: {type(exc).__name__}", final=True)
     if not extraction.is_article:
         return _skip(item, extraction.reason or "not an article")
 
-    canonical = canonical_url(response.url)
-    if extraction.canonical_url and same_site(extraction.canonical_url, response.url):
-        canonical = canonical_url(extraction.canonical_url)
     outlet = item.source.outlet
-    article, _ = store_article(
+    canonical = page_canonical(response.url, extraction.canonical_url, outlet.home_url)
+    article, created = store_article(
         outlet, extraction, canonical, response.url, item.published_at or now, now
     )
+    remember_page(article, created, response, outlet, now)
     names = list(extraction.authors) or [a for a in item.authors if isinstance(a, str)]
     set_byline(article, outlet, names, find_bios(response.body, names))
     labels = [*item.categories, *([extraction.section] if extraction.section else [])]

@@ -1,9 +1,10 @@
 """Store an extracted article under its one identity: the canonical URL.
 
 Many feed items (two feeds of one outlet, tracking-parameter variants) lead to one
-Article. An edited article updates the stored row and keeps its earlier titles. The same
-text at another URL (a wire copy) is stored as its own row but linked to the first copy
-through duplicate_of, so digests and the front page show it once.
+Article. An edited article updates the stored row, keeps its earlier titles and records
+when it changed. The same or nearly the same text at another URL (a wire copy with small
+edits, an AMP or mobile page) is stored as its own row but linked to the earliest copy
+through duplicate_of (see ``identity.py``), so digests and the front page show it once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from newsdesk.articles.extract import Extraction
+from newsdesk.articles.identity import index_article, link_duplicates
 from newsdesk.articles.models import Article, Author, Byline
 from newsdesk.sources.models import Outlet
 
@@ -66,40 +68,36 @@ def store_article(
     }
     existing = Article.objects.filter(canonical_url=canonical).first()
     if existing is not None:
-        _update(existing, fields)
+        _update(existing, fields, now)
         return existing, False
     try:
         with transaction.atomic():
-            article = Article.objects.create(
-                canonical_url=canonical,
-                duplicate_of=_original_of(fields["content_hash"], canonical),
-                **fields,
-            )
+            article = Article.objects.create(canonical_url=canonical, **fields)
     except IntegrityError:
         # Another worker stored the same canonical URL a moment ago.
         article = Article.objects.get(canonical_url=canonical)
-        _update(article, fields)
+        _update(article, fields, now)
         return article, False
+    link_duplicates(article)
     return article, True
 
 
-def _original_of(digest: str, canonical: str) -> Article | None:
-    return (
-        Article.objects.filter(content_hash=digest, duplicate_of__isnull=True)
-        .exclude(canonical_url=canonical)
-        .order_by("published_at", "id")
-        .first()
-    )
-
-
-def _update(article: Article, fields: dict[str, object]) -> None:
-    if fields["content_hash"] == article.content_hash and fields["title"] == article.title:
+def _update(article: Article, fields: dict[str, object], now: dt.datetime) -> None:
+    text_changed = fields["content_hash"] != article.content_hash
+    if not text_changed and fields["title"] == article.title:
         return
     if fields["title"] != article.title:
         article.title_history = [*article.title_history, article.title]
+    if fields["modified_at"] is None:
+        # The page gave no update date, but we saw it change: that is when.
+        fields = {**fields, "modified_at": now}
     for name, value in fields.items():
         setattr(article, name, value)
-    article.save()
+    article.save(update_fields=[*fields, "title_history"])
+    if text_changed:
+        # Copies stay linked (an edit does not make a wire copy a new story); the bands
+        # follow the new text so later copies of it are found.
+        index_article(article)
 
 
 def set_byline(

@@ -3,6 +3,14 @@
 A URL is fetched through the guarded client (:mod:`newsdesk.lib.http`); a file or stdin
 is read as is and never fetched (``--url`` tells the extractor where the page came from,
 for canonical URLs and relative links).
+
+With the site's knowledge from the database (an operator checking a rule):
+
+    newsdesk extract URL --rule-from-db [--compare]   # the enabled rule for that site
+    newsdesk extract page.html --url URL --rule 7     # rule 7, even while disabled
+    newsdesk extract URL --learned                    # with the site's learned boilerplate
+
+A URL of a stored article then uses its kept page when there is one (no fetch).
 """
 
 from __future__ import annotations
@@ -10,11 +18,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from newsdesk.articles.extract import Extraction, extract
+
+if TYPE_CHECKING:
+    from newsdesk.articles.models import SiteRule
+    from newsdesk.sources.models import Outlet
 
 
 class Command(BaseCommand):
@@ -25,12 +38,25 @@ class Command(BaseCommand):
         parser.add_argument("source", help="http(s) URL to fetch, a file path, or - for stdin")
         parser.add_argument("--url", default=None, help="the page's URL (for a file or stdin)")
         parser.add_argument("--json", action="store_true", help="print a JSON object")
+        site = parser.add_argument_group("site knowledge from the database")
+        site.add_argument(
+            "--rule-from-db", action="store_true", help="apply the site's enabled SiteRule"
+        )
+        site.add_argument("--rule", type=int, default=None, help="apply SiteRule ID")
+        site.add_argument(
+            "--learned", action="store_true", help="drop the site's learned boilerplate"
+        )
+        site.add_argument(
+            "--compare", action="store_true", help="show the page without and with the rule"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source: str = options["source"]
         url: str | None = options["url"]
+        uses_db = bool(options["rule_from_db"] or options["rule"] or options["learned"])
+        outlet: Outlet | None = None
         if source.lower().startswith(("http://", "https://")):
-            body, url = _fetch(source)
+            body, url, outlet = _page_from_db(source) if uses_db else (*_fetch(source), None)
         elif source == "-":
             body = sys.stdin.buffer.read()
         else:
@@ -38,11 +64,93 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"no such file: {source}")
             body = path.read_bytes()
-        result = extract(body, url)
+        if not uses_db:
+            self._show(extract(body, url), options["json"])
+            return
+        self._with_site(body, url, outlet, options)
+
+    def _with_site(
+        self, body: bytes, url: str | None, outlet: Outlet | None, options: dict[str, Any]
+    ) -> None:
+        from newsdesk.articles.boilerplate import learned
+        from newsdesk.articles.rules import extract_with_rule
+
+        page_url = url or "https://example.invalid/"
+        outlet = outlet or _outlet_for(page_url)
+        rule = _rule(options["rule"], options["rule_from_db"], outlet, page_url)
+        boilerplate = learned(outlet) if options["learned"] else frozenset()
+        outcome = extract_with_rule(rule, body, page_url, boilerplate=boilerplate)
+        if not options["compare"]:
+            self._show(outcome.extraction, options["json"])
+            for note in [f"rule: {rule or 'none'}", *outcome.notes]:
+                self.stderr.write(note)
+            return
+        plain = extract(body, url, boilerplate=boilerplate)
         if options["json"]:
+            data = {
+                "rule": rule.pk if rule else None,
+                "notes": outcome.notes,
+                "without": as_json(plain),
+                "with": as_json(outcome.extraction),
+            }
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        lines = [f"Rule: {rule or 'none'}", *(f"  {note}" for note in outcome.notes)]
+        lines += ["", "=== Without the rule", *as_lines(plain)]
+        lines += ["", "=== With the rule", *as_lines(outcome.extraction)]
+        self.stdout.write("\n".join(lines))
+
+    def _show(self, result: Extraction, as_json_object: bool) -> None:
+        if as_json_object:
             self.stdout.write(json.dumps(as_json(result), indent=2, ensure_ascii=False))
         else:
             self.stdout.write("\n".join(as_lines(result)))
+
+
+def _page_from_db(url: str) -> tuple[bytes, str, Outlet | None]:
+    from newsdesk.articles.pages import PageUnavailable, page_for
+
+    try:
+        page = page_for(url)
+    except PageUnavailable as exc:
+        raise CommandError(str(exc)) from exc
+    return page.body, page.url, page.outlet
+
+
+def _outlet_for(url: str) -> Outlet | None:
+    """The outlet a page belongs to: a stored article's, else one whose home or source
+    is on the page's host and port, else on the same site."""
+    from newsdesk.articles.identity import known_article
+    from newsdesk.sources.models import Outlet
+    from newsdesk.sources.parse import same_site
+
+    article = known_article(url)
+    if article is not None:
+        return article.outlet
+    outlets = list(Outlet.objects.prefetch_related("sources"))
+    homes = {
+        o.pk: [u for u in [o.home_url, *(s.url for s in o.sources.all())] if u] for o in outlets
+    }
+    netloc = urlsplit(url).netloc.lower()
+    for outlet in outlets:
+        if any(urlsplit(home).netloc.lower() == netloc for home in homes[outlet.pk]):
+            return outlet
+    for outlet in outlets:
+        if any(same_site(home, url) for home in homes[outlet.pk]):
+            return outlet
+    return None
+
+
+def _rule(rule_id: int | None, from_db: bool, outlet: Outlet | None, url: str) -> SiteRule | None:
+    from newsdesk.articles.models import SiteRule
+    from newsdesk.articles.rules import rule_for
+
+    if rule_id is not None:
+        rule = SiteRule.objects.filter(pk=rule_id).first()
+        if rule is None:
+            raise CommandError(f"no SiteRule {rule_id}")
+        return rule
+    return rule_for(outlet, url) if from_db else None
 
 
 def _fetch(url: str) -> tuple[bytes, str]:
