@@ -37,7 +37,7 @@ RESEND_AFTER = dt.timedelta(minutes=10)
 def base_template() -> Template | str:
     """The site's base page once the web app has one; a plain page until then."""
     try:
-        return get_template("web/base.html").template  # type: ignore[no-any-return,attr-defined]
+        return get_template("web/base.html").template  # type: ignore[attr-defined]
     except TemplateDoesNotExist:
         return "accounts/base.html"
 

@@ -249,7 +249,7 @@ class SectionCache:
             "article__outlet__name",
         )
         for m in matches.iterator(chunk_size=2000):
-            row = {k.removeprefix("article__"): v for k, v in m.items()}
+            row: dict[str, Any] = {k.removeprefix("article__"): v for k, v in m.items()}
             row["id"] = m["article_id"]
             row["text"] = row["text"][:2000]  # enough for a snippet
             row["outlet_name"] = row.pop("outlet__name")

@@ -49,6 +49,6 @@ class OutboxBackend(BaseEmailBackend):
         recipient = safe_name(message.recipients()[0] if message.recipients() else "")
         path = self.directory / f"{stamp}-{recipient}-{secrets.token_hex(3)}.eml"
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(message.message().as_bytes(linesep="\n"))
+        temporary.write_bytes(message.message().as_bytes())
         os.replace(temporary, path)
         return path

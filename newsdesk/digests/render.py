@@ -153,8 +153,9 @@ def section_fragments(shown: DigestSection) -> tuple[str, str]:
     if key not in cache:
         items = []
         for item in shown.items:
-            html, text = story_fragments(item.story)
-            items.append({"html": html, "text": text, "also_in": ", ".join(item.also_in)})
+            story_html, story_text = story_fragments(item.story)
+            also_in = ", ".join(item.also_in)
+            items.append({"html": story_html, "text": story_text, "also_in": also_in})
         context = {"section": shown.section, "items": items, "more": shown.more,
                    "stop_url": _MARK.format("stop")}  # fmt: skip
         html = get_template("digests/email/_section.html").render(context)
@@ -169,7 +170,7 @@ _PAGE_KEYS = ("greeting", "summary", "view_link", "view_url", "unsubscribe_url",
 @functools.cache
 def _page() -> tuple[str, str]:
     """The digest page and text with markers, rendered and CSS-inlined once."""
-    context = {key: mark_safe(_MARK.format(key)) for key in _PAGE_KEYS}  # noqa: S308
+    context: dict[str, str] = {key: mark_safe(_MARK.format(key)) for key in _PAGE_KEYS}
     context["css"] = mark_safe(email_css())  # noqa: S308 (our own stylesheet)
     context["site_url"] = settings.SITE_URL
     html = _INLINER.inline(get_template("digests/email/digest-body.html").render(context))

@@ -29,7 +29,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         target = tokens.read_unsubscribe_token(token)
     except tokens.BadToken:
-        return render(request, "digests/unsubscribe_invalid.html", {"base": base_template()}, 400)
+        return render(
+            request, "digests/unsubscribe_invalid.html", {"base": base_template()}, status=400
+        )
     reader = Reader.objects.filter(pk=target.reader_id).first()
     topic = Topic.objects.filter(pk=target.topic_id).first() if target.topic_id else None
     context = {"base": base_template(), "reader": reader, "topic": topic}

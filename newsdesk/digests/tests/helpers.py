@@ -47,7 +47,7 @@ class Sink:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -16,8 +16,8 @@ LORD_HOWE = zoneinfo.ZoneInfo("Australia/Lord_Howe")
 SEVEN = dt.time(7, 0)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def day_length(zone: zoneinfo.ZoneInfo, day: dt.date) -> dt.timedelta:
