@@ -220,6 +220,19 @@ _CONTAINER_TAGS = frozenset(
 )
 
 
+def _div_paragraph(el: Any, min_chars: int) -> bool:
+    """A div that holds running text itself, with only inline markup inside: a paragraph.
+
+    Counts the div's own text including what follows inline children (``text <a>link</a>
+    more text``), so a paragraph with an early link still counts, while a teaser card whose
+    text all sits inside child spans and links does not.
+    """
+    own = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
+    if own < min_chars:
+        return False
+    return next(el.iterdescendants(*_CONTAINER_TAGS), None) is None
+
+
 def _node_bad(node: Any) -> bool:
     tag = node.tag if isinstance(node.tag, str) else ""
     if tag in _SKIP_TAGS:
@@ -334,9 +347,7 @@ def dom_blocks(tree: HtmlElement) -> list[Block]:
         return []
     for p in body.iter("p", "div"):
         # Some sites set paragraphs as text-only divs.
-        if p.tag == "div" and (
-            not p.text or len(p.text) < 25 or any(c.tag in _CONTAINER_TAGS for c in p)
-        ):
+        if p.tag == "div" and not _div_paragraph(p, 25):
             continue
         text = norm_space(p.text_content())
         if len(text) < 25 or judge.is_bad(p):
@@ -388,9 +399,8 @@ def _collect(node: Any, judge: _Judge, stop: Any, out: list[Block]) -> None:
             if block is not None and (block.link_density < 0.6 or tag in ("h2", "h3", "h4")):
                 out.append(block)
         else:
-            # A div holding text directly is a paragraph in disguise.
-            own = norm_space(el.text or "")
-            if tag == "div" and len(own) > 80 and not any(c.tag in _BLOCK_TAGS for c in el):
+            # A div holding only text and inline markup is a paragraph in disguise.
+            if tag == "div" and _div_paragraph(el, 40):
                 block = _dom_block(el, judge, stop)
                 if block is not None:
                     out.append(

@@ -6,10 +6,12 @@ import re
 
 from . import metadata as md
 from .blocks import Block, blocks_html, blocks_text, fingerprint, normalise, shingle_set, tokens
+from .byline import body_byline
 from .candidates import dom_blocks, jsonld_body, trafilatura_blocks
 from .dom import HtmlElement, decode, looks_like_html, parse, text_of
 from .filters import dedupe, filter_blocks
 from .language import detect_language
+from .liveblog import with_updates
 from .model import Extraction
 from .sanitize import sanitize_html
 
@@ -64,6 +66,25 @@ def _text_blocks(text: str) -> list[Block]:
 def _containment(small: list[Block], big: list[Block]) -> float:
     a = _union(small)
     return len(a & _union(big)) / len(a) if a else 0.0
+
+
+# A sentence end glued to the next sentence: paragraphs serialised without a break.
+_GLUE = re.compile(r"[a-z0-9][.!?][\"”’]?[A-Z][a-z]")
+
+
+def _glued(blocks: list[Block]) -> int:
+    return sum(len(_GLUE.findall(b.text)) for b in blocks)
+
+
+def _split_better(traf: list[Block], dom: list[Block]) -> bool:
+    """The DOM candidate has the same text as trafilatura's, cut into more paragraphs where
+    trafilatura glued sentences of different paragraphs together."""
+    return (
+        _glued(traf) >= 1
+        and _glued(dom) == 0
+        and len(dom) > len(traf)
+        and _containment(dom, traf) >= 0.8
+    )
 
 
 def _chars(blocks: list[Block]) -> int:
@@ -133,6 +154,10 @@ def choose_body(tree: HtmlElement, url: str | None, ld_text: str | None) -> list
     if _chars(dom) > 1.5 * _chars(traf) and inside > 0.9:
         # trafilatura kept a fragment of a body the DOM scorer sees whole.
         return dom
+    if inside >= 0.8 and _split_better(traf, dom):
+        # Same text, but trafilatura ran sibling paragraph divs together ("Monday.The"):
+        # the DOM blocks keep the paragraphs, so credit lines and furniture stay separable.
+        return dom
     if inside >= 0.8:
         return _trim_ends(traf, dom)
     return traf
@@ -141,10 +166,11 @@ def choose_body(tree: HtmlElement, url: str | None, ld_text: str | None) -> list
 def _not_article_reason(
     pm: md.PageMeta, tree: HtmlElement, text: str, url: str | None
 ) -> str | None:
-    page_text = text_of(tree.body) if tree.find("body") is not None else ""
     og_type = (pm.first("og:type") or "").lower()
     is_typed_article = pm.ld_article is not None or og_type in _ARTICLE_OG
     if len(text) < MIN_ARTICLE_CHARS:
+        # The whole page's text is only needed to explain a short result (costly on big pages).
+        page_text = text_of(tree.body) if tree.find("body") is not None else ""
         low = page_text[:20000]
         if _PAYWALL.search(low) or _free_flag(pm) is False:
             return "paywall stub"
@@ -207,8 +233,11 @@ def extract(
     authors = md.authors(pm, tree, site)
     published, modified = md.dates(pm, tree, url)
     ld_text = _ld_text_if_sane(pm)
-    blocks = choose_body(tree, url, ld_text)
+    blocks = with_updates(choose_body(tree, url, ld_text), pm.ld_objects)
     blocks = filter_blocks(dedupe(blocks), authors=authors, boilerplate=boilerplate)
+    if not authors:
+        # No author in the metadata or byline markup: look for one signed in the text.
+        authors, blocks = body_byline(blocks, site, md.publisher_name(pm))
     if (
         blocks
         and title

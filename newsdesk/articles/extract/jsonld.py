@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import re
 from typing import Any
@@ -99,7 +100,9 @@ def first_of_type(objects: list[JsonObj], names: set[str]) -> JsonObj | None:
 def as_text(value: Any) -> str | None:
     """A JSON-LD value as one string (first of a list, ``name``/``@value`` of an object)."""
     if isinstance(value, str):
-        return value.strip() or None
+        # CMSs often HTML-escape JSON-LD strings ("Kohberger&#8217;s"): readers want the text.
+        plain = htmllib.unescape(value) if "&" in value else value
+        return plain.strip() or None
     if isinstance(value, list):
         for item in value:
             text = as_text(item)

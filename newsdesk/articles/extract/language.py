@@ -13,6 +13,14 @@ def _identifier() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def warm_up() -> None:
+    """Load the language model now (about 0.8 CPU-s once per process), not on the first page.
+
+    Worker processes call this at start so the first article does not pay for it.
+    """
+    _identifier()
+
+
 def html_lang(value: str | None) -> str | None:
     """``"en-GB"`` -> ``"en"``; ``None`` when it is not a plausible ISO 639-1 code."""
     if not value:

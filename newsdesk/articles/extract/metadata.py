@@ -101,11 +101,14 @@ def section(pm: PageMeta) -> str | None:
 
 # --------------------------------------------------------------------------- title
 
-_TITLE_SEP = re.compile(r"\s+[|\-–—·•:~/]\s+|\s*[|•·｜：ㅣ]\s*|:\s+")
+_TITLE_SEP = re.compile(r"\s+[|\-–—·•:~/*]\s+|\s*[|•·｜：ㅣ]\s*|:\s+")
 _NEWS_LABEL = re.compile(
-    r"^(?:[\w.]+\s){0,2}(?:news|nachrichten|haberler|noticias|notizie|nieuws|nyheter|actualités)$",
+    r"^(?:[\w.]+\s){0,2}(?:news|nachrichten|haber|haberler|noticias|notizie|nieuws|nyheter|"
+    r"actualités)$",
     re.I,
 )
+# A title suffix crediting the writer ("… | Site | by Jane Doe").
+_CREDIT_TAIL = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+\w", re.I)
 
 
 def _squash(text: str) -> str:
@@ -119,11 +122,18 @@ def _is_site_part(part: str, site: str | None, host: str | None) -> bool:
         return False
     if site:
         ss = _squash(site)
-        if ss and (sq == ss or (len(sq) >= 3 and (sq in ss or ss in sq) and len(sq) < 40)):
+        # A part naming the site, perhaps with a word around it ("BBC News" for "BBC"), but
+        # not a headline that merely mentions it ("Kate Moss auf dem VOGUE-Cover").
+        if ss and (
+            sq == ss
+            or (len(sq) >= 3 and sq in ss)
+            or (ss in sq and (sq.startswith(ss) or sq.endswith(ss)) and len(sq) - len(ss) <= 10)
+        ):
             return True
     if host:
         hs = _squash(host.removeprefix("www.").rsplit(".", 1)[0])
-        if len(sq) >= 3 and (sq == hs or sq in _squash(host) or (hs and hs in sq and len(sq) < 30)):
+        near = bool(hs) and (sq.startswith(hs) or sq.endswith(hs)) and len(sq) - len(hs) <= 10
+        if len(sq) >= 3 and (sq == hs or sq in _squash(host) or near):
             return True
     return False
 
@@ -147,7 +157,11 @@ def clean_title(title: str | None, site: str | None = None, url: str | None = No
         tail, head = title[last.end() :], title[: first.start()]
         if (
             tail
-            and (_is_site_part(tail, site, host) or _NEWS_LABEL.match(tail))
+            and (
+                _is_site_part(tail, site, host)
+                or _NEWS_LABEL.match(tail)
+                or _CREDIT_TAIL.match(tail)
+            )
             and last.start() > 0
         ):
             title = title[: last.start()].strip()
@@ -183,11 +197,28 @@ def title(pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None) ->
     h1s = _h1_texts(tree)
     if raw is None:
         return h1s[0] if h1s else None
-    cleaned = clean_title(raw, site, url)
-    # The visible headline wins when the meta title is that headline plus decoration.
-    raw_n = norm_space(raw)
+    cleaned = _strip_section(clean_title(raw, site, url), section(pm))
+    return _visible_variant(norm_space(raw), cleaned, h1s)
+
+
+def _strip_section(title: str | None, sect: str | None) -> str | None:
+    """Drop a trailing section label ("…커졌다-정치" in section "정치")."""
+    if not title or not sect or len(sect) >= len(title) // 2 or not title.endswith(sect):
+        return title
+    head = title[: -len(sect)].rstrip()
+    if head and head[-1] in "-–—|/·:":
+        return head[:-1].rstrip() or title
+    return title
+
+
+def _visible_variant(raw: str, cleaned: str | None, h1s: list[str]) -> str | None:
+    """The visible ``<h1>`` wins when the meta title is that headline plus a suffix.
+
+    Kicker prefixes ("Kicker: Headline") and quote styles are left as the meta title has
+    them: on the dev set, outlets' own labels side with the meta title as often as not.
+    """
     for h in h1s:
-        if h != cleaned and raw_n.startswith(h) and _TITLE_SEP.match(raw_n, len(h)):
+        if h != cleaned and raw.startswith(h) and _TITLE_SEP.match(raw, len(h)):
             return h
     return cleaned
 
@@ -341,7 +372,10 @@ _NOT_NAME = re.compile(
     r"@|https?:|www\.|\.com\b|\d{2,}|\b(?:staff|editor|editors|redaktion|redacción|"
     r"newsroom|desk|team|updated|published|minutes?|min read|hours? ago|contributor|"
     r"correspondent|reporter|writer|columnist|opinion|news|online|digital|media|red|agenturen|"
-    r"agencies|image|images|photo|photos|getty|istockphoto|shutterstock|inc|ltd|gmbh|llc|corp)\b",
+    r"agencies|image|images|photo|photos|getty|istockphoto|shutterstock|inc|ltd|gmbh|llc|corp|"
+    r"latest|posts|articles|profile|view|more|follow|nachrichten|noticias|notizie|nieuws|"
+    r"nyheter|haberler|actualités|actualites|redacción|rédaction|redazione|redactie|min|"
+    r"twitter|facebook|instagram|linkedin|whatsapp|telegram|share|teilen)\b",
     re.I,
 )
 _ROLE_SUFFIX = re.compile(
@@ -361,52 +395,115 @@ def _agency(name: str) -> bool:
     return name.lower().strip(" .()") in AGENCIES
 
 
-def clean_author_names(
-    raw: list[str], site: str | None = None, publisher: str | None = None
-) -> tuple[str, ...]:
-    """Split, de-prefix and filter author credits into a tuple of person names.
+def _outlet_keys(outlet: str) -> set[str]:
+    """Squashed forms of an outlet name, the domain's TLD dropped ("dw.com" -> "dw")."""
+    keys = {_squash(outlet)}
+    host = outlet.strip().lower()
+    if re.fullmatch(r"[\w.-]+\.[a-z]{2,}", host):
+        keys.add(_squash(host.removeprefix("www.").rsplit(".", 1)[0]))
+    return {k for k in keys if k}
 
-    Outlets and publishers are dropped; news-agency credits are dropped when a
-    person is credited too and kept (as written) when they are the only credit.
-    """
-    people: list[str] = []
-    agencies: list[str] = []
-    banned = {_squash(x) for x in (site, publisher) if x}
-    for entry in raw:
-        entry = norm_space(entry)
-        if not entry or len(entry) > 200 or entry.lower().startswith(("http:", "https:", "www.")):
-            continue
-        entry = _PARENS.sub(" ", entry)
-        entry = _PREFIX.sub("", entry).strip()
-        entry = _ROLE_SUFFIX.sub("", entry).strip()
-        for piece in _SPLIT.split(entry):
-            name = _PREFIX.sub("", piece).strip(" .,:;-–—|()[]\"'“”")
-            name = _CJK_ROLE.sub("", name).strip()
-            if not name or _SLUG.match(name):
-                continue
-            if _agency(name):
-                agencies.append(name)
-                continue
-            sq = _squash(name)
-            if (
-                not sq
-                or sq in banned
-                or any(b and b in sq and len(sq) - len(b) < 5 for b in banned)
-            ):
-                continue
-            words = name.split()
-            if len(words) > 5 or len(name) < 2 or _NOT_NAME.search(name):
-                continue
-            people.append(name)
-    result = people or agencies[:1]
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"\w+", name.lower()))
+
+
+def _is_outlet(name: str, outlets: tuple[str, ...]) -> bool:
+    """The outlet itself, however written: "DW.COM" / "Deutsche Welle", "LTO" / "Legal Tribune
+    Online", "MDR THÜRINGEN" (outlet plus region), "VnExpress" / "Báo VnExpress"."""
+    sq = _squash(name)
+    words = name.split()
+    if not sq or not words:
+        return True
+    first = _squash(words[0])
+    for outlet in outlets:
+        if len(sq) >= 2 and len(words) == 1 and _initials(outlet) == sq and len(outlet.split()) > 1:
+            return True  # an acronym of the outlet's words
+        for key in _outlet_keys(outlet):
+            if sq == key or (key in sq and len(sq) - len(key) < 5):
+                return True
+            if len(sq) >= 4 and sq in key:
+                return True
+            if len(words) > 1 and (first == key or _initials(name) == key):
+                return True
+    return False
+
+
+def _entry_pieces(entry: str) -> list[str]:
+    """One credit line split into de-prefixed name candidates ("Von A und B, Ort")."""
+    entry = norm_space(entry)
+    if not entry or len(entry) > 200 or entry.lower().startswith(("http:", "https:", "www.")):
+        return []
+    entry = _PARENS.sub(" ", entry)
+    entry = _PREFIX.sub("", entry).strip()
+    entry = _ROLE_SUFFIX.sub("", entry).strip()
+    out = []
+    for piece in _SPLIT.split(entry):
+        name = _PREFIX.sub("", piece).strip(" .,:;-–—|()[]\"'“”")
+        name = _CJK_ROLE.sub("", name).strip()
+        if name and not _SLUG.match(name):
+            out.append(name)
+    return out
+
+
+def _person_like(name: str) -> bool:
+    words = name.split()
+    return 0 < len(words) <= 5 and len(name) >= 2 and not _NOT_NAME.search(name)
+
+
+def _entry_people(pieces: list[str], outlets: tuple[str, ...]) -> list[str]:
+    """Person names of one credit line (outlets, agencies and non-names dropped)."""
+    if pieces and _is_outlet(pieces[0], outlets) and all(len(p.split()) == 1 for p in pieces[1:]):
+        return []  # "hessenschau.de, Frankfurt, Germany": the outlet and its address
+    names = [p for p in pieces if not _agency(p) and not _is_outlet(p, outlets)]
+    names = [p for p in names if _person_like(p)]
+    return names
+
+
+def _full_name(name: str) -> bool:
+    """Looks like "Given Family": two to four capitalised words (caseless scripts pass)."""
+    words = name.split()
+    if not 2 <= len(words) <= 4 or ":" in name or any(ch.isdigit() for ch in name):
+        return False
+    if name.isupper():
+        return False  # "CYRIL ZINGARO": picture agencies credit photographers in capitals
+    return all(not w[0].isalpha() or w[0].isupper() or not w[0].islower() for w in words)
+
+
+def _dedupe(names: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
-    for name in result:
+    for name in names:
         key = name.casefold()
         if key not in seen:
             seen.add(key)
             out.append(name)
     return tuple(out)
+
+
+def clean_author_names(
+    raw: list[str],
+    site: str | None = None,
+    publisher: str | None = None,
+    *,
+    strict: bool = False,
+) -> tuple[str, ...]:
+    """Split, de-prefix and filter author credits into a tuple of person names.
+
+    Outlets and publishers are dropped. News-agency credits are kept as written, after
+    the people ("Jane Doe, dpa": the story carries agency copy, which readers and the
+    outlets' own credits state); ``strict`` keeps full personal names only.
+    """
+    outlets = tuple(x for x in (site, publisher) if x and not x.startswith("http"))
+    people: list[str] = []
+    agencies: list[str] = []
+    for entry in raw:
+        pieces = _entry_pieces(entry)
+        agencies.extend(p for p in pieces if _agency(p))
+        people.extend(_entry_people(pieces, outlets))
+    if strict:
+        return _dedupe([p for p in people if _full_name(p)])
+    return _dedupe(people + agencies if people else agencies[:1])
 
 
 def _ld_author_names(value: Any, orgs: list[str]) -> list[str]:
@@ -442,11 +539,27 @@ _BYLINE_XPATH = (
     'contains(@class, "article-author") or contains(@class, "authorName")]'
 )
 
+# Second look when the usual byline markup is absent: any element whose class names an
+# author or byline ("authorname", "authors__list-item", "wp-block-…-authorline"), except
+# author boxes' bios, pictures and descriptions.
+_BYLINE_LOOSE_XPATH = (
+    "//body//*[(contains(@class, 'author') or contains(@class, 'autor') or "
+    "contains(@class, 'byline')) and not(contains(@class, 'bio')) and "
+    "not(contains(@class, 'avatar')) and not(contains(@class, 'image')) and "
+    "not(contains(@class, 'img')) and not(contains(@class, 'photo')) and "
+    "not(contains(@class, 'desc')) and not(contains(@class, 'pic')) and "
+    "not(ancestor::*[contains(@class, 'comment')])]"
+)
+
+
+def publisher_name(pm: PageMeta) -> str | None:
+    return jsonld.as_text((pm.ld_article or {}).get("publisher"))
+
 
 def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...]:
     art = pm.ld_article or {}
     orgs: list[str] = []
-    publisher = jsonld.as_text(art.get("publisher"))
+    publisher = publisher_name(pm)
     raw = _ld_author_names(art.get("author"), orgs)
     if not raw and not orgs:
         raw = _ld_author_names(art.get("creator"), orgs)
@@ -462,16 +575,26 @@ def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...
     found = clean_author_names(meta_raw, site, publisher)
     if found:
         return found
-    dom_raw: list[str] = []
-    for el in tree.xpath(_BYLINE_XPATH)[:6]:
+    found = clean_author_names(_byline_texts(tree, _BYLINE_XPATH), site, publisher)
+    if found:
+        return found
+    # The loose markup also matches comment authors, teasers' credits and labels: take the
+    # first element that credits full names, and nothing else.
+    for text in _byline_texts(tree, _BYLINE_LOOSE_XPATH, 12):
+        found = clean_author_names([text], site, publisher, strict=True)
+        if found:
+            return found
+    return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
+
+
+def _byline_texts(tree: HtmlElement, xpath: str, limit: int = 6) -> list[str]:
+    out: list[str] = []
+    for el in tree.xpath(xpath)[:limit]:
         name_el = el.find('.//*[@itemprop="name"]')
         text = name_el.get("content") or text_of(name_el) if name_el is not None else text_of(el)
         if text and len(text) < 120:
-            dom_raw.append(text)
-    found = clean_author_names(dom_raw, site, publisher)
-    if found:
-        return found
-    return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
+            out.append(text)
+    return out
 
 
 # --------------------------------------------------------------------------- urls

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newsdesk.articles.extract import block_fingerprints, extract, sanitize_html
+from newsdesk.articles.extract.candidates import dom_blocks
+from newsdesk.articles.extract.dom import parse
 from newsdesk.articles.extract.language import detect_language
 from newsdesk.articles.extract.metadata import clean_author_names, clean_title, parse_date
 from newsdesk.articles.extract.urls import same_site, strip_tracking
@@ -39,6 +41,9 @@ def article_body(n: int = 6) -> str:
         ("BUDGET 3.0 | Sars gets R4bn", "TimesLIVE", None, "BUDGET 3.0 | Sars gets R4bn"),
         ("Q&A: what - exactly - happened?", "Gull", None, "Q&A: what - exactly - happened?"),
         ("  spaced   title  ", None, None, "spaced title"),
+        ("Harbour plan approved | The Daily Gull | by Jane Doe", "The Daily Gull", None, "Harbour plan approved"),  # noqa: E501
+        ("Harbour plan approved * The Daily Gull", "The Daily Gull", None, "Harbour plan approved"),  # noqa: E501
+        ("Gull Mayor at the GULL-Awards: a night out", "Gull", None, "Gull Mayor at the GULL-Awards: a night out"),  # noqa: E501
         ("", None, None, None),
     ],
 )  # fmt: skip
@@ -65,7 +70,11 @@ def test_title_prefers_visible_headline_over_decorated_meta() -> None:
         (["Von Anna Müller und Jan Berg"], ("Anna Müller", "Jan Berg")),
         (["Jane Doe, John Roe & Ann Poe"], ("Jane Doe", "John Roe", "Ann Poe")),
         (["Jane Doe", "jane doe"], ("Jane Doe",)),
-        (["Jane Doe", "Reuters"], ("Jane Doe",)),
+        (["Jane Doe", "Reuters"], ("Jane Doe", "Reuters")),
+        (["Felix Roe, dpa"], ("Felix Roe", "dpa")),
+        (["dpa", "AFP"], ("dpa",)),
+        (["The Daily Gull, Frankfurt, Germany"], ()),
+        (["Latest Posts"], ()),
         (["Reuters"], ("Reuters",)),
         (["The Daily Gull"], ()),
         (["Jane Doe | Senior Correspondent"], ("Jane Doe",)),
@@ -290,3 +299,67 @@ def test_phrase_filters() -> None:
     assert "Share this" not in text and "Receive free" not in text and "newsletter" not in text
     assert "Related" not in text and "Other story" not in text
     assert "Additional reporting by Sam Poe." in text
+
+
+# --------------------------------------------------------------------------- body structure
+
+
+def test_paragraph_divs_with_leading_links_are_kept() -> None:
+    # Paragraphs set as divs, one of them a short phrase, a link, then the sentence; a
+    # teaser card whose text sits in child elements is not a paragraph.
+    paras = "".join(f"<div class='para'>{PARA} Number {i}.</div>" for i in range(3))
+    linked = "<div class='para'>Meanwhile <a href='/x'>the council</a> said " + PARA + "</div>"
+    card = "<div class='para'><span>Ferry timetable changes for the coming winter</span></div>"
+    tree = parse(page(f"<main><div class='story'>{paras}{linked}{card}</div></main>"))
+    assert tree is not None
+    texts = [b.text for b in dom_blocks(tree)]
+    assert any(t.startswith("Meanwhile the council said") for t in texts)
+    assert not any(t.startswith("Ferry timetable") for t in texts)
+
+
+def test_live_blog_updates_from_json_ld_when_not_rendered() -> None:
+    news = (
+        "Firefighters reached the north pier shortly after midnight and kept the blaze from "
+        "spreading to the fish market, the harbour master told reporters at the scene"
+    )
+    updates = ",".join(
+        f'{{"@type":"BlogPosting","headline":"Update {i}",'
+        f'"articleBody":"Update body {i}. {news} number {i}."}}'
+        for i in range(4)
+    )
+    ld = (
+        '<script type="application/ld+json">{"@type":"LiveBlogPosting","headline":"Live",'
+        f'"liveBlogUpdate":[{updates}]}}</script>'
+    )
+    ex = extract(page(article_body(3), ld))
+    assert "Update body 0." in ex.text and "Update body 3." in ex.text
+    assert ex.text.index("Paragraph 0") < ex.text.index("Update body 0")
+
+
+def test_live_blog_updates_not_repeated_when_rendered() -> None:
+    updates = ",".join(
+        f'{{"@type":"BlogPosting","headline":"Update {i}","articleBody":"{PARA} Paragraph {i}."}}'
+        for i in range(4)
+    )
+    ld = (
+        '<script type="application/ld+json">{"@type":"LiveBlogPosting","headline":"Live",'
+        f'"liveBlogUpdate":[{updates}]}}</script>'
+    )
+    ex = extract(page(article_body(6), ld))
+    assert ex.text.count("Paragraph 2.") == 1
+
+
+def test_byline_signed_in_body() -> None:
+    body = "<article><p><strong>Thandi Mokoena</strong></p>" + article_body()[9:]
+    ex = extract(page(body))
+    assert ex.authors == ("Thandi Mokoena",)
+    assert "Thandi Mokoena" not in ex.text
+
+
+def test_loose_byline_markup_needs_full_names() -> None:
+    body = (
+        "<div class='meta'><span class='authorname'>Eva Roe</span></div>"
+        "<div class='comment-list'><span class='comment-author'>Kaffeetrinker</span></div>"
+        + article_body()
+    )
+    assert extract(page(body)).authors == ("Eva Roe",)
