@@ -1,3 +1,4 @@
+import logging
 from argparse import ArgumentParser
 from typing import Any
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:
+            # The summary below says what happened; per-fetch lines are for -v 2.
+            logging.getLogger("newsdesk").setLevel(logging.ERROR)
         try:
             report = run_demo(port=options["port"])
         except OSError as exc:
