@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -41,22 +42,21 @@ MIN_SIZE_RATIO = 0.5
 MAX_CANDIDATES = 20
 
 _WORD = re.compile(r"\w+")
-_PRIME = (1 << 61) - 1
-_MASK32 = np.uint64(0xFFFFFFFF)
 _KEY_MASK = (1 << 63) - 1  # band keys fit a signed 64-bit column
 
 
 def _permutation(i: int) -> tuple[int, int]:
     # Derived from a fixed string, not a random generator: stored band keys must stay
     # valid across numpy versions and processes.
-    digest = hashlib.blake2b(f"newsdesk-minhash-{i}".encode(), digest_size=8).digest()
-    a = 1 + int.from_bytes(digest[:4], "little") % ((1 << 31) - 1)
-    b = int.from_bytes(digest[4:], "little") % (1 << 31)
+    digest = hashlib.blake2b(f"newsdesk-minhash-{i}".encode(), digest_size=16).digest()
+    a = int.from_bytes(digest[:8], "little") | 1
+    b = int.from_bytes(digest[8:], "little")
     return a, b
 
 
 _A = np.array([_permutation(i)[0] for i in range(PERMUTATIONS)], dtype=np.uint64)
 _B = np.array([_permutation(i)[1] for i in range(PERMUTATIONS)], dtype=np.uint64)
+_SHIFT = np.uint64(32)
 
 
 # --------------------------------------------------------------------------- text
@@ -67,7 +67,7 @@ def shingles(text: str) -> set[str]:
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - 4)}
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -75,15 +75,15 @@ def signature(text: str) -> np.ndarray | None:
     grams = shingles(text)
     if not grams:
         return None
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little")
-         for g in grams),
-        dtype=np.uint64,
-        count=len(grams),
-    )  # fmt: skip
-    # a < 2**31 and x < 2**32, so a*x + b stays below 2**64: exact universal hashing.
-    values = (hashes[:, None] * _A + _B) % np.uint64(_PRIME)
-    return (values & _MASK32).min(axis=0)
+    # crc32 is stable across processes (unlike hash()) and cheap; the permutations below
+    # spread its 32 bits.
+    hashes = np.fromiter((zlib.crc32(g.encode()) for g in grams), np.uint64, len(grams))
+    # Multiply-add-shift hashing of 32-bit keys, (a*x + b mod 2**64) >> 32: universal,
+    # and numpy's uint64 arithmetic wraps exactly mod 2**64.
+    values = hashes[:, None] * _A
+    values += _B
+    values >>= _SHIFT
+    return values.min(axis=0)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:

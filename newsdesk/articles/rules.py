@@ -14,12 +14,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
 from dateutil import parser as dateparser
 from django.db.models import Q
-from lxml.cssselect import CSSSelector, SelectorError
 from lxml.etree import ParserError
 
 from newsdesk.articles.extract import Extraction, extract
@@ -71,9 +71,19 @@ def selector_errors(rule: SiteRule) -> dict[str, str]:
     return errors
 
 
+def _compiled(selector: str) -> Any:
+    # Imported here: lxml.cssselect needs the ``cssselect`` package, and pages of sites
+    # without rules must not depend on it.
+    from lxml.cssselect import CSSSelector
+
+    return CSSSelector(selector, translator="html")
+
+
 def _compile_problem(selector: str) -> str | None:
+    from lxml.cssselect import SelectorError
+
     try:
-        CSSSelector(selector, translator="html")
+        _compiled(selector)
     except SelectorError as exc:
         return f"not a CSS selector ({exc})"
     return None
@@ -84,7 +94,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
-    return list(CSSSelector(selector, translator="html")(tree))
+    return list(_compiled(selector)(tree))
 
 
 # --------------------------------------------------------------------------- applying

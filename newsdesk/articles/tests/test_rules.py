@@ -276,3 +276,26 @@ def test_it_lists_articles_rules_and_learned_blocks_in_the_admin(admin_client: C
     assert b"https://g.example/a/amp" in admin_client.get(pages_to_open[1]).content
     assert b"abc123" in admin_client.get(pages_to_open[2]).content
     assert b"Try on a page" in admin_client.get(pages_to_open[3]).content
+
+
+@pytest.mark.django_db
+def test_it_checks_a_rule_on_a_stored_article_from_the_cli_without_fetching(
+    local_site: LocalSite, local_policy: FetchPolicy
+) -> None:
+    gazette = Outlet.objects.create(name="Gazette", slug="gazette", home_url=local_site.url("/"))
+    source = Source.objects.create(outlet=gazette, url=local_site.url("/feed"))
+    local_site.add("/2026/ferry", messy_page())
+    item = SourceItem.objects.create(source=source, guid="f", url=local_site.url("/2026/ferry"))
+    process_item(item, policy=local_policy)
+    SiteRule.objects.create(outlet=gazette, remove_selectors="p.promo")
+    hits = sum(local_site.hits.values())
+    out = io.StringIO()
+    call_command(
+        "extract", local_site.url("/2026/ferry"), "--rule-from-db", "--learned", "--compare",
+        stdout=out,
+    )  # fmt: skip
+    assert sum(local_site.hits.values()) == hits
+    text = out.getvalue()
+    without, with_rule = text.split("=== With the rule")
+    assert "removed 1 × p.promo" in text
+    assert PROMO in without and PROMO not in with_rule
