@@ -8,12 +8,9 @@ articles it shows; the tests pin those counts.
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce
-from operator import and_
-from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +20,8 @@ from django.utils.safestring import mark_safe
 from newsdesk.articles.models import Article, Author, Byline
 from newsdesk.sources.models import Outlet
 from newsdesk.topics.models import Topic
-from newsdesk.web import charts
+from newsdesk.web import charts, facets
+from newsdesk.web import search as fulltext
 from newsdesk.web.coverage import group_stories
 
 RECENT_COUNT = 30
@@ -33,8 +31,6 @@ TOP_STORIES = 8
 # The front page groups at most this many of the day's articles into stories.
 COVERAGE_WINDOW_LIMIT = 500
 CHART_DAYS = 30
-# Words past this many are ignored: each one is another scan of the article text.
-SEARCH_MAX_TERMS = 8
 
 
 def article_list() -> QuerySet[Article]:
@@ -151,21 +147,35 @@ def topics(request: HttpRequest) -> HttpResponse:
     return render(request, "web/topics.html", {"topics": items})
 
 
-def search_terms(query: str) -> list[str]:
-    return [term for term in query.split() if term][:SEARCH_MAX_TERMS]
-
-
 def search(request: HttpRequest) -> HttpResponse:
-    """Articles whose title or text holds every word of the query, newest first.
-
-    A plain substring match that works on SQLite and PostgreSQL alike; saved searches
-    with the full query language are topics, and their pages are topic pages.
-    """
-    query = request.GET.get("q", "").strip()[:200]
-    terms = search_terms(query)
-    page = None
-    if terms:
-        match = reduce(and_, (Q(title__icontains=t) | Q(text__icontains=t) for t in terms))
-        page = paginate(request, article_list().filter(match))
-    context = {"query": query, "page": page, "params": urlencode({"q": query})}
+    """Full-text search (web.search) with facets by source, topic and date."""
+    text = request.GET.get("q", "").strip()[: fulltext.MAX_QUERY_LENGTH]
+    query = fulltext.parse_query(text)
+    chosen = facets.chosen(request.GET)
+    context: dict[str, object] = {"query": text, "page": None, "chosen": chosen}
+    if query:
+        matched = fulltext.matching(query)
+        total = facets.narrow(matched, chosen).count()
+        results = fulltext.Results(query, facets.scope(chosen), total, newest=chosen.newest)
+        try:
+            page = Paginator(results, PAGE_SIZE).page(request.GET.get("page") or 1)
+        except InvalidPage as exc:
+            raise Http404("No such page") from exc
+        context |= {
+            "page": page,
+            "hits": attach_articles(list(page.object_list)),
+            "facets": facets.count(matched, chosen, text),
+            "params": chosen.urlencode(text),
+            "relevance_params": chosen.urlencode(text, newest=False),
+            "newest_params": chosen.urlencode(text, newest=True),
+        }
+    elif text:
+        context["unusable"] = True
     return render(request, "web/search.html", context)
+
+
+def attach_articles(hits: list[fulltext.Hit]) -> list[tuple[fulltext.Hit, Article]]:
+    bylines = Byline.objects.select_related("author").order_by("position")
+    found = article_list().prefetch_related(Prefetch("bylines", queryset=bylines))
+    articles = found.in_bulk([hit.article_id for hit in hits])
+    return [(hit, articles[hit.article_id]) for hit in hits if hit.article_id in articles]

@@ -1,0 +1,59 @@
+"""Settings for a public instance: the base settings plus HTTPS-only and a real secret.
+
+Use ``DJANGO_SETTINGS_MODULE=newsdesk.settings_production`` (or ``--settings``). Start-up
+fails unless NEWSDESK_SECRET_KEY holds a long random value of your own; serve the site
+over HTTPS. ``python -m newsdesk check --deploy --settings=newsdesk.settings_production``
+is clean with these settings (newsdesk/web/tests/test_production_settings.py runs it).
+
+Environment, beyond the base settings':
+- NEWSDESK_ALLOWED_HOSTS: defaults to the host name of NEWSDESK_SITE_URL.
+- NEWSDESK_TRUST_X_FORWARDED_PROTO: true only behind a proxy that sets (and strips)
+  X-Forwarded-Proto; then Django knows a request came in over HTTPS.
+- NEWSDESK_SSL_REDIRECT (default true), NEWSDESK_HSTS_SECONDS (default one year),
+  NEWSDESK_HSTS_PRELOAD (default true).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from newsdesk.conf import env_bool, env_int, env_list
+from newsdesk.settings import *  # noqa: F403
+from newsdesk.settings import SECRET_KEY, SITE_URL
+
+# The embedded default key is public (it is in the source); so is any short one.
+EMBEDDED_SECRET_KEY = "embedded-insecure-key-change-me-for-any-public-instance"
+MIN_SECRET_KEY_LENGTH = 50
+
+if SECRET_KEY == EMBEDDED_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "NEWSDESK_SECRET_KEY is not set: a public instance needs a long random value of "
+        'its own, e.g. python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
+if len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        f"NEWSDESK_SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters"
+    )
+
+DEBUG = False
+ALLOWED_HOSTS = env_list("NEWSDESK_ALLOWED_HOSTS", [urlsplit(SITE_URL).hostname or ""])
+CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+
+if env_bool("NEWSDESK_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("NEWSDESK_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("NEWSDESK_HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("NEWSDESK_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
