@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo serve test test-sqlite test-postgres lint typecheck bench clean
+.PHONY: demo serve test test-sqlite test-postgres browser lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +22,17 @@ serve: $(STAMP)
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Runs the database tests again on PostgreSQL. Outside CI an unreachable server is a
 # clear skip; in CI (CI=true) it is a failure.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browser
 	$(PY) scripts/with_postgres.py $(PY) -m pytest -q -p no:cacheprovider --db-only
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	bash scripts/install_browser.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check newsdesk bench scripts
