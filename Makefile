@@ -31,8 +31,10 @@ test-postgres: $(STAMP) browser
 	$(PY) scripts/with_postgres.py $(PY) -m pytest -q -p no:cacheprovider --db-only
 
 # The browser tests drive Debian's Chromium (never a downloaded browser build).
+# Outside CI a machine without apt-get skips the browser tests (they say why); in CI
+# the browser is required.
 browser:
-	bash scripts/install_browser.sh
+	@bash scripts/install_browser.sh || [ "$$CI" != "true" ]
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check newsdesk bench scripts
