@@ -541,14 +541,14 @@ _BYLINE_XPATH = (
 
 # Second look when the usual byline markup is absent: any element whose class names an
 # author or byline ("authorname", "authors__list-item", "wp-block-…-authorline"), except
-# author boxes' bios, pictures and descriptions.
+# author boxes' bios, pictures and descriptions, and bylines of comments and of teaser
+# cards for other stories.
 _BYLINE_LOOSE_XPATH = (
     "//body//*[(contains(@class, 'author') or contains(@class, 'autor') or "
     "contains(@class, 'byline')) and not(contains(@class, 'bio')) and "
     "not(contains(@class, 'avatar')) and not(contains(@class, 'image')) and "
     "not(contains(@class, 'img')) and not(contains(@class, 'photo')) and "
-    "not(contains(@class, 'desc')) and not(contains(@class, 'pic')) and "
-    "not(ancestor::*[contains(@class, 'comment')])]"
+    "not(contains(@class, 'desc')) and not(contains(@class, 'pic'))]"
 )
 
 
@@ -584,12 +584,55 @@ def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...
         found = clean_author_names([text], site, publisher, strict=True)
         if found:
             return found
+    found = _names_for_emails(pm, tree, site, publisher)
+    if found:
+        return found
     return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
+
+
+_EMAIL = re.compile(r"^([\w.+-]+)@[\w-]+(?:\.[\w-]+)+$")
+
+
+def _names_for_emails(
+    pm: PageMeta, tree: HtmlElement, site: str | None, publisher: str | None
+) -> tuple[str, ...]:
+    """Some CMSs put the writer's e-mail in ``<meta name="author">``
+    ("d.kuckelkorn@…"): find the short text on the page naming that person."""
+    for value in pm.all("author", "article:author", "dc.creator"):
+        match = _EMAIL.match(value)
+        if not match:
+            continue
+        parts = [x for x in re.split(r"[._+-]", match.group(1).lower()) if x]
+        if not parts or len(parts[-1]) < 4:
+            continue
+        text = _name_on_page(tree, parts[-1], parts[0][0] if len(parts) > 1 else "")
+        found = clean_author_names([text], site, publisher, strict=True) if text else ()
+        if found:
+            return found
+    return ()
+
+
+def _name_on_page(tree: HtmlElement, family: str, initial: str) -> str | None:
+    """A short text node reading "Given Family" for this family name and initial."""
+    for node in tree.xpath("//body//text()[string-length(normalize-space()) < 60]"):
+        words = str(node).split()
+        lower = [w.lower() for w in words]
+        if 2 <= len(words) <= 4 and lower[-1] == family and lower[0].startswith(initial):
+            return " ".join(words)
+    return None
+
+
+_TEASER = re.compile(r"card|teaser|related|recirc|promo|comment", re.I)
+
+
+def _in_teaser(el: HtmlElement) -> bool:
+    """Inside a teaser card, related-stories box or comment: another story's credit."""
+    return any(_TEASER.search(a.get("class") or "") for a in el.iterancestors())
 
 
 def _byline_texts(tree: HtmlElement, xpath: str, limit: int = 6) -> list[str]:
     out: list[str] = []
-    for el in tree.xpath(xpath)[:limit]:
+    for el in [e for e in tree.xpath(xpath) if not _in_teaser(e)][:limit]:
         name_el = el.find('.//*[@itemprop="name"]')
         text = name_el.get("content") or text_of(name_el) if name_el is not None else text_of(el)
         if text and len(text) < 120:

@@ -363,3 +363,18 @@ def test_loose_byline_markup_needs_full_names() -> None:
         + article_body()
     )
     assert extract(page(body)).authors == ("Eva Roe",)
+
+
+def test_teaser_card_bylines_are_not_the_author() -> None:
+    body = (
+        "<div class='meta'><span class='author-name'>Jane Doe</span></div>"
+        + article_body()
+        + "<div class='Card-footer'><span class='byline'>Bob Roe</span></div>"
+    )
+    assert extract(page(body)).authors == ("Jane Doe",)
+
+
+def test_author_email_in_meta_resolved_to_name_on_page() -> None:
+    head = "<meta name='author' content='d.kuckelmann@gull.example'>"
+    body = "<div class='top'><span>Dieter Kuckelmann</span></div>" + article_body()
+    assert extract(page(body, head)).authors == ("Dieter Kuckelmann",)
