@@ -29,11 +29,15 @@ class JobCommand(BaseCommand):
     def step(self) -> bool:
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Load what every step needs once, before the first step."""
+
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False
         if options["loop"]:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
+        self.prepare()
         steps = 0
         limit = options["max_steps"]
         while not self.stopping and (not limit or steps < limit):

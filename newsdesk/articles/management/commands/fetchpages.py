@@ -1,9 +1,14 @@
+from newsdesk.articles.extract.language import warm_up
 from newsdesk.articles.ingest import claim_pending_item, process_item
 from newsdesk.jobs import JobCommand
 
 
 class Command(JobCommand):
     help = "Fetch the pages of pending source items and store them as articles."
+
+    def prepare(self) -> None:
+        # The language model costs ~0.8 CPU-s to load: pay it at start, not on a page.
+        warm_up()
 
     def step(self) -> bool:
         item = claim_pending_item()
