@@ -116,10 +116,10 @@ class Scheduler:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def claim_batch(self) -> list[Source]:
+    def claim_batch(self, limit: int | None = None) -> list[Source]:
         now = self.clock()
         claimed: list[Source] = []
-        while len(claimed) < self.config.batch:
+        while len(claimed) < (limit or self.config.batch):
             source = claim_due_source(now, self.config.lease)
             if source is None:
                 break
@@ -127,26 +127,58 @@ class Scheduler:
         return claimed
 
     def step(self) -> list[CrawlResult]:
-        """Claim one batch of due sources and crawl them; [] when nothing was due."""
-        return list(self.run(self.claim_batch()))
+        """Crawl one batch of due sources; [] when nothing was due."""
+        return list(self.crawl_due())
 
-    def run(self, sources: list[Source]) -> Iterator[CrawlResult]:
-        """Crawl ``sources`` under the per-host rules, yielding results as they land."""
+    def crawl_due(self) -> Iterator[CrawlResult]:
+        """Crawl up to ``batch`` due sources, yielding results as they land.
+
+        Sources are claimed a few at a time, when a worker is free and no claimed
+        source may start (its host busy or spacing its requests): a step never holds
+        more claims than it can soon start, and other schedulers get the rest.
+        """
+        budget = self.config.batch
+
+        def refill() -> list[Source]:
+            nonlocal budget
+            claimed = self.claim_batch(min(self.config.workers, budget)) if budget else []
+            budget -= len(claimed)
+            return claimed
+
+        return self.run([], refill)
+
+    def run(
+        self, sources: list[Source], refill: Callable[[], list[Source]] | None = None
+    ) -> Iterator[CrawlResult]:
+        """Crawl ``sources`` (and what ``refill`` claims while workers are idle) under
+        the per-host rules, yielding results as they land."""
         queues: dict[str, deque[Source]] = {}
-        for source in sources:
-            queues.setdefault(host_of(source.url), deque()).append(source)
+        self._enqueue(queues, sources)
         gate = HostGate(self.config.per_host, self.config.host_spacing)
         in_flight: dict[Future[Fetched], tuple[Source, str]] = {}
-        while queues or in_flight:
+        while True:
             wake = self._dispatch(queues, gate, in_flight)
+            if refill is not None and len(in_flight) < self.config.workers:
+                more = refill()
+                if more:
+                    self._enqueue(queues, more)
+                    continue
+                refill = None  # nothing more is due, or the batch is full
+            if not queues and not in_flight:
+                return
             if not in_flight:
-                time.sleep(wake or 0.0)  # every ready host is spacing its requests
+                time.sleep(wake or 0.0)  # every queued host is spacing its requests
                 continue
             done, _ = wait(list(in_flight), timeout=wake, return_when=FIRST_COMPLETED)
             for future in done:
                 source, host = in_flight.pop(future)
                 gate.done(host)
                 yield record(source, future.result(), self.clock())
+
+    @staticmethod
+    def _enqueue(queues: dict[str, deque[Source]], sources: list[Source]) -> None:
+        for source in sources:
+            queues.setdefault(host_of(source.url), deque()).append(source)
 
     def _dispatch(
         self,

@@ -19,7 +19,7 @@ class Command(JobCommand):
         if self.scheduler is None:
             self.scheduler = Scheduler()
         did_work = False
-        for result in self.scheduler.run(self.scheduler.claim_batch()):
+        for result in self.scheduler.crawl_due():
             did_work = True
             status = "ok" if result.ok else "error"
             url = result.url or f"source {result.source_id}"
