@@ -77,7 +77,9 @@ _text = st.text(
     )
 )
 def test_build_and_parse_round_trip(feeds):
-    assert parse_opml(build_opml(feeds, "Round trip")).outlines == tuple(feeds)
+    # Feeds come back grouped by folder, so the order may change; nothing else may.
+    parsed = parse_opml(build_opml(feeds, "Round trip")).outlines
+    assert sorted(parsed, key=lambda f: f.xml_url) == sorted(feeds, key=lambda f: f.xml_url)
 
 
 @pytest.mark.parametrize(
