@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "newsdesk.digests",
     "newsdesk.web",
     "newsdesk.sample",
+    "newsdesk.api",
 ]
 
 MIDDLEWARE = [

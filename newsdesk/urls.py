@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("newsdesk.accounts.urls")),
     path("", include("newsdesk.digests.urls")),
     path("", include("newsdesk.sources.urls")),
+    path("api/", include("newsdesk.api.urls")),
     path("", include("newsdesk.web.urls")),
 ]

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from newsdesk.web.tests.factories import (
+    make_article,
+    make_author,
+    make_outlet,
+    make_topic,
+)
+
+pytestmark = pytest.mark.django_db
+UTC = dt.UTC
+
+
+def get(client: Client, url: str, status: int = 200) -> Any:
+    response = client.get(url)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def titles(body: Any) -> list[str]:
+    return [item["title"] for item in body["items"]]
+
+
+def test_it_lists_articles_newest_first_with_outlet_authors_and_topics(client: Client) -> None:
+    outlet = make_outlet("Valdoria Herald", slug="herald")
+    topic = make_topic("Politics", slug="politics")
+    first, second = make_author("Ann Lee", outlet=outlet), make_author("Bo Ray", outlet=outlet)
+    make_article("Old", published_at=dt.datetime(2026, 1, 1, tzinfo=UTC))
+    make_article(
+        "New",
+        outlet=outlet,
+        topics=[topic],
+        authors=[second, first],
+        published_at=dt.datetime(2026, 1, 2, tzinfo=UTC),
+        language="en",
+    )
+    body = get(client, "/api/articles")
+    assert titles(body) == ["New", "Old"]
+    item = body["items"][0]
+    assert item["outlet"] == {"slug": "herald", "name": "Valdoria Herald"}
+    assert [a["name"] for a in item["authors"]] == ["Bo Ray", "Ann Lee"]
+    assert item["topics"] == [{"slug": "politics", "name": "Politics", "kind": "section"}]
+    assert item["published_at"].startswith("2026-01-02T00:00:00")
+    assert item["language"] == "en"
+    assert item["web_url"].endswith(f"/articles/{item['id']}/")
+    assert "html" not in item and "text" not in item
+    assert body["next"] is None and body["next_cursor"] is None
+
+
+def test_it_filters_by_topic_outlet_author_dates_and_language(client: Client) -> None:
+    herald, post = make_outlet(slug="herald"), make_outlet(slug="post")
+    politics = make_topic(slug="politics")
+    author = make_author("Ann Lee")
+    day = dt.datetime(2026, 3, 10, 12, tzinfo=UTC)
+    make_article("A", outlet=herald, topics=[politics], published_at=day, language="en-GB")
+    make_article("B", outlet=post, authors=[author], published_at=day + dt.timedelta(days=1))
+    make_article("C", outlet=post, published_at=day + dt.timedelta(days=2), language="de")
+
+    assert titles(get(client, "/api/articles?topic=politics")) == ["A"]
+    assert titles(get(client, "/api/articles?outlet=post")) == ["C", "B"]
+    assert titles(get(client, f"/api/articles?author={author.pk}")) == ["B"]
+    assert titles(get(client, "/api/articles?since=2026-03-11T12:00:00Z")) == ["C", "B"]
+    assert titles(get(client, "/api/articles?until=2026-03-11T12:00:00Z")) == ["A"]
+    assert titles(get(client, "/api/articles?since=2026-03-11&until=2026-03-12")) == ["B"]
+    assert titles(get(client, "/api/articles?language=en")) == ["A"]
+    assert titles(get(client, "/api/articles?language=de&outlet=post")) == ["C"]
+    assert titles(get(client, "/api/articles?topic=unknown")) == []
+
+
+def test_it_rejects_malformed_filters_with_a_detail_body(client: Client) -> None:
+    body = get(client, "/api/articles?since=yesterday", status=422)
+    assert body["detail"][0]["loc"] == ["query", "since"]
+    assert get(client, "/api/articles?author=x", status=422)["detail"]
+    assert get(client, "/api/articles?until=1700000000", status=422)["detail"]
+
+
+def test_it_shows_one_article_with_body_and_identity(client: Client) -> None:
+    outlet = make_outlet("Herald", slug="herald")
+    topic = make_topic("Politics", slug="politics")
+    author = make_author("Ann Lee", outlet=outlet, bio="Covers parliament.")
+    original = make_article("Wire story")
+    copy = make_article(
+        "Wire story (copy)",
+        "Plain text of the story.",
+        outlet=outlet,
+        topics=[topic],
+        authors=[author],
+        html="<p>Plain text of the story.</p>",
+        url="https://herald.example/story?utm_source=feed",
+        canonical_url="https://herald.example/story",
+        duplicate_of=original,
+    )
+    body = get(client, f"/api/articles/{copy.pk}")
+    assert body["html"] == "<p>Plain text of the story.</p>"
+    assert body["text"] == "Plain text of the story."
+    assert body["url"] == "https://herald.example/story?utm_source=feed"
+    assert body["canonical_url"] == "https://herald.example/story"
+    assert body["duplicate_of"] == original.pk
+    assert body["authors"] == [{"id": author.pk, "name": "Ann Lee", "slug": author.slug}]
+    assert body["topics"][0]["slug"] == "politics"
+    assert body["outlet"]["slug"] == "herald"
+
+
+def test_it_answers_404_in_json_for_an_unknown_article(client: Client) -> None:
+    assert get(client, "/api/articles/999999", status=404) == {"detail": "Not Found"}
+    assert get(client, "/api/no/such/thing", status=404) == {"detail": "Not Found"}
+
+
+def test_it_exposes_only_http_urls(client: Client) -> None:
+    article = make_article(
+        url="javascript:alert(1)",
+        canonical_url="data:text/html,<script>alert(1)</script>",
+        image=" javascript:alert(2)",
+    )
+    body = get(client, f"/api/articles/{article.pk}")
+    assert body["url"] is None
+    assert body["canonical_url"] is None
+    assert body["image"] is None
+    listed = get(client, "/api/articles")["items"][0]
+    assert listed["url"] is None and listed["image"] is None
+
+
+def test_it_lists_articles_in_a_fixed_number_of_queries(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    topics = [make_topic() for _ in range(3)]
+    for _ in range(30):
+        outlet = make_outlet()
+        authors = [make_author(outlet=outlet) for _ in range(2)]
+        make_article(outlet=outlet, topics=topics, authors=authors)
+    # page + bylines with authors + topics
+    with django_assert_max_num_queries(3):
+        body = get(client, "/api/articles?limit=30")
+    assert len(body["items"]) == 30
+    assert all(len(item["authors"]) == 2 and len(item["topics"]) == 3 for item in body["items"])
+
+
+def test_it_reads_one_article_in_a_fixed_number_of_queries(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
+    outlet = make_outlet()
+    article = make_article(
+        outlet=outlet,
+        topics=[make_topic() for _ in range(4)],
+        authors=[make_author(outlet=outlet) for _ in range(4)],
+    )
+    with django_assert_max_num_queries(3):
+        body = get(client, f"/api/articles/{article.pk}")
+    assert len(body["authors"]) == 4 and len(body["topics"]) == 4
