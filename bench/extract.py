@@ -236,7 +236,7 @@ def run_fixtures(data: Path) -> tuple[dict[str, dict[str, float]], list[dict[str
     for page in pages:
         label = page["label"]
         assert isinstance(label, dict)
-        raw, url = page["raw"], page["url"]
+        raw, url = page["raw"], str(page["url"] or "") or None
         assert isinstance(raw, bytes)
         ex = extract(raw, url if isinstance(url, str) else None)
         truth_lang = detect_language(_truth_body(label))

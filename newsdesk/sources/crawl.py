@@ -126,11 +126,17 @@ def fetch_source(
 def _get(
     source: Source, policy: FetchPolicy | None, client: HttpClient | None, subscribers: int | None
 ) -> Response:
-    validators = {"etag": source.etag or None, "last_modified": source.last_modified or None}
+    etag, last_modified = source.etag or None, source.last_modified or None
     if client is not None:
-        return client.fetch(source.url, subscribers=subscribers, **validators)
+        return client.fetch(
+            source.url, subscribers=subscribers, etag=etag, last_modified=last_modified
+        )
     return fetch(
-        source.url, policy=policy or policy_from_settings(), subscribers=subscribers, **validators
+        source.url,
+        policy=policy or policy_from_settings(),
+        subscribers=subscribers,
+        etag=etag,
+        last_modified=last_modified,
     )
 
 

@@ -203,4 +203,3 @@ def test_it_writes_multipart_digests_with_unsubscribe_headers(demo: DemoRun) -> 
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         names = Topic.objects.filter(follows__reader=reader).values_list("name", flat=True)
         assert any(name in str(message["Subject"]) for name in names)
-
