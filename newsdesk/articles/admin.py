@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from newsdesk.articles.boilerplate import MIN_ARTICLES, learned
 from newsdesk.articles.extract import Extraction
-from newsdesk.articles.models import Article, ArticleAlias, SiteBlock, SiteRule
+from newsdesk.articles.models import Article, ArticleAlias, Author, SiteBlock, SiteRule
 from newsdesk.articles.pages import PageUnavailable, page_for
 from newsdesk.articles.rules import RuleOutcome, preview
 
@@ -42,6 +42,26 @@ class ArticleAdmin(admin.ModelAdmin):
     exclude = ["authors"]
     inlines = [AliasInline]
     formfield_overrides = URL_FIELDS
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "outlet", "article_count"]
+    list_filter = ["outlet"]
+    search_fields = ["name", "bio"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Author]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("outlet")
+            .annotate(n_articles=models.Count("bylines"))
+        )
+
+    @admin.display(description="articles", ordering="n_articles")
+    def article_count(self, author: Author) -> int:
+        return int(getattr(author, "n_articles", 0))
 
 
 @admin.register(SiteBlock)
