@@ -13,7 +13,7 @@ from .blocks import Block
 from .metadata import clean_author_names
 
 _BOLD_ONLY = re.compile(r"^<p>\s*(?:<(strong|b)>[^<]*</\1>\s*)+</p>$")
-_EDGE = 2  # blocks looked at on each end
+_EDGE = 3  # blocks looked at on each end (a standfirst can take two)
 
 
 def _signature(block: Block) -> bool:
@@ -25,8 +25,11 @@ def _signature(block: Block) -> bool:
 
 def _names(block: Block, site: str | None, publisher: str | None) -> tuple[str, ...]:
     names = clean_author_names([block.text], site, publisher)
+    # A bold line in capitals ("İKİNCİ OPERASYON") is a subheading, not a signature.
     ok = all(
-        2 <= len(n.split()) <= 4 and all(w[0].isupper() or not w[0].isalpha() for w in n.split())
+        2 <= len(n.split()) <= 4
+        and not n.isupper()
+        and all(w[0].isupper() or not w[0].isalpha() for w in n.split())
         for n in names
     )
     return names if ok else ()

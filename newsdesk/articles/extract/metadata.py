@@ -197,8 +197,36 @@ def title(pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None) ->
     h1s = _h1_texts(tree)
     if raw is None:
         return h1s[0] if h1s else None
-    cleaned = _strip_section(clean_title(raw, site, url), section(pm))
+    sect = section(pm)
+    cleaned = _strip_section(clean_title(raw, site, url), sect)
+    others = [_strip_section(clean_title(c, site, url), sect) for c in candidates if c and c != raw]
+    cleaned = _undecorated_variant(cleaned, [o for o in others if o])
     return _visible_variant(norm_space(raw), cleaned, h1s)
+
+
+# A trailing part after a separator, unspaced hyphens and dashes included ("…커졌다-정치").
+_SUFFIX_START = re.compile(r"\s*[-–—|ㅣ｜]\s*|\s+[·•:~/*]\s+")
+# A leading kicker ends in a colon, a bar or a spaced dash ("Infant Abandonment Cases: …").
+_KICKER_END = re.compile(r"(?::|\s[|\-–—])\s*$")
+
+
+def _undecorated_variant(title: str | None, others: list[str]) -> str | None:
+    """Another meta title that is this one minus a decoration wins.
+
+    When the page's own meta sources (og:title, the JSON-LD headline, twitter:title,
+    ``<title>``) disagree only by a trailing part ("…-정치" vs "…") or a leading kicker
+    ("Vierschanzentournee | Headline" vs "Headline"), the bare headline is the title. The
+    ``<h1>`` is not used here: pages often show the kicker as a line above a bare ``<h1>``.
+    """
+    if not title:
+        return title
+    for other in others:
+        if 12 <= len(other) < len(title):
+            if title.startswith(other) and _SUFFIX_START.match(title, len(other)):
+                return other
+            if title.endswith(other) and _KICKER_END.search(title[: -len(other)]):
+                return other
+    return title
 
 
 def _strip_section(title: str | None, sect: str | None) -> str | None:
@@ -355,6 +383,7 @@ AGENCIES = frozenset(
         "ctk", "čtk", "tass", "ria novosti", "interfax", "xinhua", "kyodo", "yonhap", "pti",
         "ians", "ani", "aap", "cp", "the canadian press", "bloomberg", "upi", "lusa", "ap/dpa",
         "dpa/afp", "afp/dpa", "reuters/dpa", "dts", "afx", "bang", "nexstar media wire",
+        "anadolu ajansı", "anadolu agency", "ihlas haber ajansı", "demirören haber ajansı",
     }
 )  # fmt: skip
 _PREFIX = re.compile(
@@ -565,11 +594,16 @@ def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...
         raw = _ld_author_names(art.get("creator"), orgs)
     found = clean_author_names(raw, site, publisher)
     if found:
+        # An agency listed as an Organization author beside the people is a co-credit
+        # ("Paula Steiger" + {"@type": "Organization", "name": "SDA"}).
+        if not any(_agency(name) for name in found):
+            found = _dedupe([*found, *(norm_space(o) for o in orgs if _agency(o))])
         return found
     meta_raw = [
         v
         for v in pm.all("author", "article:author", "parsely-author", "sailthru.author",
-                        "dc.creator", "byl", "cxenseparse:author", "og:article:author")
+                        "dc.creator", "byl", "cxenseparse:author", "og:article:author",
+                        "articleauthor")
         if not v.startswith("http")
     ]  # fmt: skip
     found = clean_author_names(meta_raw, site, publisher)
@@ -584,10 +618,37 @@ def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...
         found = clean_author_names([text], site, publisher, strict=True)
         if found:
             return found
+    found = clean_author_names(_labelled_credits(tree), site, publisher, strict=True)
+    if found:
+        return found
     found = _names_for_emails(pm, tree, site, publisher)
     if found:
         return found
     return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
+
+
+_CREDIT_LABEL = re.compile(
+    r"^(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|autoren|author|authors|auteur|autore|autora|"
+    r"written by|text)\s*:?$",
+    re.I,
+)
+
+
+def _labelled_credits(tree: HtmlElement) -> list[str]:
+    """Fact lists that label the writer: ``<li><strong>Autorin/Autor</strong> Name</li>``."""
+    out: list[str] = []
+    for label in tree.xpath("//body//strong | //body//b | //body//dt | //body//th"):
+        if not _CREDIT_LABEL.match(text_of(label)) or _in_teaser(label):
+            continue
+        value = label.getnext()
+        text = text_of(value) if value is not None and label.tag in ("dt", "th") else None
+        if text is None:
+            text = norm_space(label.tail)
+        if text and len(text) < 80:
+            out.append(text)
+        if len(out) >= 3:
+            break
+    return out
 
 
 _EMAIL = re.compile(r"^([\w.+-]+)@[\w-]+(?:\.[\w-]+)+$")

@@ -378,3 +378,54 @@ def test_author_email_in_meta_resolved_to_name_on_page() -> None:
     head = "<meta name='author' content='d.kuckelmann@gull.example'>"
     body = "<div class='top'><span>Dieter Kuckelmann</span></div>" + article_body()
     assert extract(page(body, head)).authors == ("Dieter Kuckelmann",)
+
+
+def test_title_meta_variant_without_kicker_or_trailing_label() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type":"NewsArticle",'
+        '"headline":"Harbour plan approved after ten years"}</script>'
+    )
+    kicker = (
+        "<meta property='og:title' content='Waterfront | Harbour plan approved after ten years'>"
+    )
+    assert (
+        extract(page(article_body(), kicker + ld)).title == "Harbour plan approved after ten years"
+    )
+    label = (
+        "<meta property='og:title' content='Harbour plan approved after ten years-Politics'>"
+        "<meta name='title' content='Harbour plan approved after ten years'>"
+    )
+    assert extract(page(article_body(), label)).title == "Harbour plan approved after ten years"
+    # Different headlines are left alone: og:title stays first.
+    other = "<meta property='og:title' content='Promenade to grow by two kilometres'>"
+    assert extract(page(article_body(), other + ld)).title == "Promenade to grow by two kilometres"
+
+
+def test_agency_organisation_author_kept_after_people() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H",'
+        '"author":[{"@type":"Person","name":"Jane Doe"},{"@type":"Organization","name":"SDA"},'
+        '{"@type":"Organization","name":"Gull"}],'
+        '"publisher":{"@type":"Organization","name":"Gull"}}</script>'
+    )
+    assert extract(page(article_body(), ld)).authors == ("Jane Doe", "SDA")
+
+
+def test_labelled_author_in_fact_list() -> None:
+    body = (
+        article_body()
+        + "<ul class='facts'><li><strong>Datum</strong> 28.04.2023</li>"
+        + "<li><strong>Autorin/Autor</strong> Roman Petrenko</li></ul>"
+    )
+    assert extract(page(body)).authors == ("Roman Petrenko",)
+
+
+def test_body_signature_after_standfirst_but_not_capital_subheads() -> None:
+    intro = "<p><em>Residents cheer.</em></p><p><em>Council pays.</em></p>"
+    body = "<article>" + intro + "<p><strong>Thandi Mokoena</strong></p>" + article_body()[9:]
+    ex = extract(page(body))
+    assert ex.authors == ("Thandi Mokoena",)
+    caps = (
+        "<article>" + article_body()[9:-10] + "<p><strong>SECOND OPERATION</strong></p></article>"
+    )
+    assert extract(page(caps)).authors == ()
