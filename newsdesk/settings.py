@@ -129,6 +129,10 @@ NEWSDESK_FETCH_DEADLINE = env_float("NEWSDESK_FETCH_DEADLINE", 30.0)
 
 # Digests: how late a morning digest may go out before it is skipped (hours).
 NEWSDESK_DIGEST_MAX_LATE_HOURS = env_float("NEWSDESK_DIGEST_MAX_LATE_HOURS", 4.0)
+# Instant alerts: at most this many per reader per hour; the rest wait for the digest.
+NEWSDESK_ALERTS_PER_HOUR = env_int("NEWSDESK_ALERTS_PER_HOUR", 6)
+# Shared secret for POST /email/events/ (bounce and complaint webhooks); empty: disabled.
+NEWSDESK_EMAIL_WEBHOOK_SECRET = env_str("NEWSDESK_EMAIL_WEBHOOK_SECRET", "")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,17 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone") from None
 
 
+class Weekday(models.IntegerChoices):
+    # Python's date.weekday() numbering, so schedule.py compares without a table.
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class Reader(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -30,6 +41,10 @@ class Reader(models.Model):
     name = models.CharField(max_length=200, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     digest_time = models.TimeField(default=dt.time(7, 0))
+    # The weekly digest goes out on this local day of the week, at digest_time.
+    weekly_day = models.PositiveSmallIntegerField(
+        "weekly digest day", choices=Weekday.choices, default=Weekday.MONDAY
+    )
     paused = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)

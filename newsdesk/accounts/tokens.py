@@ -2,7 +2,9 @@
 
 A token signed for one purpose can never be replayed for another. Unsubscribe tokens do
 not expire (an old digest's unsubscribe link must still work, RFC 8058 and common sense);
-confirmation tokens do.
+confirmation tokens do. Manage tokens (the "manage subscription" page linked from every
+email footer) do not expire either, for the same reason: they carry no more power than
+the unsubscribe link next to them plus choosing the hour, zone and topics.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.core import signing
 CONFIRM_SALT = "newsdesk.accounts.confirm"
 UNSUBSCRIBE_SALT = "newsdesk.digests.unsubscribe"
 VIEW_SALT = "newsdesk.digests.view"
+MANAGE_SALT = "newsdesk.digests.manage"
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
 VIEW_MAX_AGE = dt.timedelta(days=90)
 
@@ -71,3 +74,14 @@ def read_view_token(token: str) -> int:
     if not isinstance(delivery_id, int):
         raise BadToken("no delivery id")
     return delivery_id
+
+
+def manage_token(reader_id: int) -> str:
+    return signing.dumps({"m": reader_id}, salt=MANAGE_SALT, compress=True)
+
+
+def read_manage_token(token: str) -> int:
+    reader_id = _load(token, MANAGE_SALT).get("m")
+    if not isinstance(reader_id, int):
+        raise BadToken("no reader id")
+    return reader_id

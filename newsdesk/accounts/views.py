@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from newsdesk.accounts import tokens
+from newsdesk.accounts import followable, tokens
 from newsdesk.accounts.forms import FollowForm
 from newsdesk.accounts.models import Consent, Reader
 from newsdesk.digests.render import build_email
+from newsdesk.digests.suppress import suppressed_reason
 from newsdesk.topics.models import Follow, Topic
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,13 @@ def _page_url(request: HttpRequest, submitted: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(Topic, slug=slug)
+    # Authors and outlets become topics when someone asks to follow them (followable.py).
+    topic = followable.resolve(slug, create=False)
     form = FollowForm(request.POST or None, initial={"page_url": request.get_full_path()})
     error = ""
     if request.method == "POST" and form.is_valid():
+        if topic.pk is None:
+            topic = followable.save(topic)
         try:
             request_follow(request, topic, form.cleaned_data)
         except OSError as exc:  # smtplib and socket errors
@@ -107,6 +111,11 @@ def request_follow(request: HttpRequest, topic: Topic, data: dict[str, object]) 
 
 
 def send_confirmation(consent: Consent) -> None:
+    if suppressed_reason(consent.reader.email):
+        # It bounced for good or complained: no mail at all, and the page says nothing
+        # different (it must not tell a stranger which addresses are suppressed).
+        log.info("no confirmation to suppressed address for consent %s", consent.pk)
+        return
     token = tokens.confirm_token(consent.pk)
     context = {
         "topic_name": consent.topic.name if consent.topic else "Newsdesk",

@@ -1,10 +1,11 @@
 """What goes into one reader's digest.
 
-A digest is every topic the reader follows daily, in follow order, each with the stories
-that joined the topic in the digest's window. Sections are composed once per
-(topic, window) in a SectionCache and shared by every reader following that topic; only
-the cheap per-reader step (drop stories already shown under an earlier topic, add "also
-in" notes) runs per reader. The sender and bench/digest.py both rely on that.
+A digest is every topic the reader follows daily (or weekly, for the weekly digest), in
+follow order, each with the stories that joined the topic in the digest's window, ranked
+by coverage (outlets, then articles, then recency) and cut to the top N. Sections are
+composed once per (topic, window) in a SectionCache and shared by every reader following
+that topic; only the cheap per-reader step (drop stories already shown under an earlier
+topic, add "also in" notes) runs per reader. The sender and bench/digest.py both rely on that.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from django.utils.html import strip_tags
 from newsdesk.topics.models import Follow, Topic, TopicArticle
 
 MAX_STORIES_PER_SECTION = 10
+# A week holds more news than a morning; the weekly keeps only the most covered stories.
+WEEKLY_STORIES_PER_SECTION = 5
+DAILY, WEEKLY = "daily", "weekly"  # DigestDelivery.Kind values
 SNIPPET_CHARS = 280
 # An article fetched a little late still joins the next digest, but an old article newly
 # matched by a freshly created saved search does not flood it.
@@ -84,6 +88,7 @@ class Digest:
     window_start: dt.datetime
     window_end: dt.datetime
     sections: tuple[DigestSection, ...]
+    kind: str = DAILY
 
     @property
     def story_count(self) -> int:
@@ -116,7 +121,7 @@ def _truncate(value: str, limit: int) -> str:
     return cut + "…"
 
 
-def _title_tokens(title: str) -> frozenset[str]:
+def title_tokens(title: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _WORD.findall(title))
 
 
@@ -170,7 +175,7 @@ def group_stories(rows: Sequence[Mapping[str, Any]]) -> list[Story]:
         if url in seen_url:
             groups.union(r["id"], seen_url[url])
         seen_url.setdefault(url, r["id"])
-    tokens = [(r["id"], _title_tokens(r["title"])) for r in rows]
+    tokens = [(r["id"], title_tokens(r["title"])) for r in rows]
     for i, (id_a, tok_a) in enumerate(tokens):
         for id_b, tok_b in tokens[i + 1 :]:
             if same_title(tok_a, tok_b):
@@ -271,11 +276,16 @@ def clean_name(value: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in value).split())
 
 
+def stories_per_section(kind: str) -> int:
+    return WEEKLY_STORIES_PER_SECTION if kind == WEEKLY else MAX_STORIES_PER_SECTION
+
+
 def compose(
     topic_ids: Sequence[int],
     sections: Mapping[int, Section],
     window_start: dt.datetime,
     window_end: dt.datetime,
+    kind: str = DAILY,
 ) -> Digest | None:
     """A reader's digest from shared sections; None when there is nothing to send.
 
@@ -287,7 +297,7 @@ def compose(
     shown: set[int] = set()
     for index, section in enumerate(ordered):
         items: list[DigestItem] = []
-        stories = section.stories[:MAX_STORIES_PER_SECTION]
+        stories = section.stories[: stories_per_section(kind)]
         for story in stories:
             if not shown.isdisjoint(story.article_ids):
                 continue
@@ -302,16 +312,35 @@ def compose(
             out.append(DigestSection(section, tuple(items), len(section.stories) - len(stories)))
     if not out:
         return None
-    return Digest(window_start, window_end, tuple(out))
+    return Digest(window_start, window_end, tuple(out), kind)
 
 
-def followed_topic_ids(reader_id: int) -> list[int]:
-    """Topics the reader gets in the daily digest, in the order they followed them."""
+def follow_filter(kind: str) -> dict[str, bool]:
+    return {"weekly": True} if kind == WEEKLY else {"daily": True}
+
+
+def followed_topic_ids(reader_id: int, kind: str = DAILY) -> list[int]:
+    """Topics the reader gets in this kind of digest, in the order they followed them."""
     return list(
-        Follow.objects.filter(reader_id=reader_id, daily=True)
+        Follow.objects.filter(reader_id=reader_id, **follow_filter(kind))
         .order_by("created", "id")
         .values_list("topic_id", flat=True)
     )
+
+
+def followed_topics_by_reader(reader_ids: Sequence[int], kind: str = DAILY) -> dict[int, list[int]]:
+    """followed_topic_ids for many readers in one query (the batch sender's way)."""
+    out: dict[int, list[int]] = {r: [] for r in reader_ids}
+    for start in range(0, len(reader_ids), 500):
+        rows = (
+            Follow.objects.filter(reader_id__in=reader_ids[start : start + 500])
+            .filter(**follow_filter(kind))
+            .order_by("created", "id")
+            .values_list("reader_id", "topic_id")
+        )
+        for reader_id, topic_id in rows:
+            out[reader_id].append(topic_id)
+    return out
 
 
 def compose_for_reader(
@@ -319,8 +348,9 @@ def compose_for_reader(
     window_start: dt.datetime,
     window_end: dt.datetime,
     cache: SectionCache | None = None,
+    kind: str = DAILY,
 ) -> Digest | None:
     if cache is None or (cache.window_start, cache.window_end) != (window_start, window_end):
         cache = SectionCache(window_start, window_end)
-    topic_ids = followed_topic_ids(reader_id)
-    return compose(topic_ids, cache.sections(topic_ids), window_start, window_end)
+    topic_ids = followed_topic_ids(reader_id, kind)
+    return compose(topic_ids, cache.sections(topic_ids), window_start, window_end, kind)

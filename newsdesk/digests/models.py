@@ -7,7 +7,10 @@ and marked sent after (see digests/send.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.utils import timezone
 
 
 class DigestDelivery(models.Model):
@@ -37,6 +40,9 @@ class DigestDelivery(models.Model):
         max_length=12, choices=Status.choices, default=Status.PLANNED, db_index=True
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The batch claim that owns the row (send.py claims many rows in one UPDATE and reads
+    # back its own by this token).
+    claimed_by = models.CharField(max_length=32, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     article_count = models.PositiveIntegerField(default=0)
@@ -56,3 +62,106 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} digest for {self.reader} on {self.local_date}"
+
+
+class AlertDelivery(models.Model):
+    """The instant-alert ledger: one row per reader per story, never two.
+
+    ``story_key`` is the story's lead article (the root of its duplicate_of chain, or the
+    earlier alert a near-identical headline joins), so the unique key is what makes
+    "never the same story twice" hold across outlets and senders (digests/alerts.py).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Claimed by a sender"
+        SENT = "sent", "Sent"
+        DEFERRED = "deferred", "Hourly limit reached: left for the digest"
+        FAILED = "failed", "Failed, will retry"
+        SKIPPED = "skipped", "Not sent"
+        UNCONFIRMED = "unconfirmed", "Sender died: not known whether sent"
+
+    reader = models.ForeignKey("accounts.Reader", on_delete=models.CASCADE, related_name="alerts")
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    story_key = models.BigIntegerField()
+    title = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    message_id = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "story_key"], name="alert_once_per_story")
+        ]
+
+    def __str__(self) -> str:
+        return f"alert to {self.reader} about {self.title[:60]}"
+
+
+class Suppression(models.Model):
+    """An address we no longer email: it bounced for good, complained, or an operator said so.
+
+    Plan and send skip its readers with this reason recorded; confirmations are not sent.
+    Addresses are stored lower-cased.
+    """
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Permanent bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+        MANUAL = "manual", "Added by an operator"
+
+    email = models.EmailField(max_length=254, unique=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    # Where we learned it: "smtp", "dsn", "webhook", "anymail:<esp>", "admin".
+    source = models.CharField(max_length=100, blank=True)
+    detail = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_reason_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class EmailEvent(models.Model):
+    """What a mail server or provider told us about one message: the bounce log.
+
+    Temporary failures are only recorded here (the sending MTA, or our own backoff for
+    4xx at send time, retries them); permanent ones also create a Suppression.
+    """
+
+    class Kind(models.TextChoices):
+        BOUNCE = "bounce", "Permanent bounce"
+        SOFT_BOUNCE = "soft_bounce", "Temporary failure"
+        COMPLAINT = "complaint", "Complaint"
+        DELIVERED = "delivered", "Delivered"
+        OTHER = "other", "Other"
+
+    email = models.EmailField(max_length=254, db_index=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=20, blank=True)  # enhanced code, "5.1.1"
+    diagnostic = models.TextField(blank=True)
+    message_id = models.CharField(max_length=300, blank=True, db_index=True)
+    source = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email} {self.status}"

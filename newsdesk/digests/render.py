@@ -25,7 +25,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from newsdesk.accounts import tokens
-from newsdesk.digests.compose import Digest, DigestSection, Story, clean_name
+from newsdesk.digests.compose import WEEKLY, Digest, DigestSection, Story, clean_name
 
 _INLINER = css_inline.CSSInliner()
 
@@ -107,9 +107,21 @@ def fast_reverse(name: str, arg: object) -> str:
     return f"{head}{arg}{tail}"
 
 
+@functools.lru_cache(maxsize=4096)
+def unsubscribe_token(reader_id: int, topic_id: int | None = None) -> str:
+    # Signing costs ~50 µs and one digest needs the "everything" token three times (footer,
+    # List-Unsubscribe URL and mailto). Unsubscribe tokens never expire, so reuse is safe.
+    return tokens.unsubscribe_token(reader_id, topic_id)
+
+
 def unsubscribe_url(reader_id: int, topic_id: int | None = None) -> str:
-    token = tokens.unsubscribe_token(reader_id, topic_id)
+    token = unsubscribe_token(reader_id, topic_id)
     return settings.SITE_URL + fast_reverse("digests:unsubscribe", token)
+
+
+def manage_url(reader_id: int) -> str:
+    """The reader's "manage subscription" page (pause, hour, zone, topics); no login."""
+    return settings.SITE_URL + fast_reverse("digests:manage", tokens.manage_token(reader_id))
 
 
 def unsubscribe_mailto(reader_id: int) -> str:
@@ -118,7 +130,7 @@ def unsubscribe_mailto(reader_id: int) -> str:
         "NEWSDESK_UNSUBSCRIBE_MAILTO",
         "unsubscribe@" + sender_domain(settings.DIGEST_FROM_EMAIL),
     )
-    subject = urllib.parse.quote("unsubscribe " + tokens.unsubscribe_token(reader_id))
+    subject = urllib.parse.quote("unsubscribe " + unsubscribe_token(reader_id))
     return f"mailto:{mailbox}?subject={subject}"
 
 
@@ -164,7 +176,9 @@ def section_fragments(shown: DigestSection) -> tuple[str, str]:
     return cache[key], cache[key + ":text"]
 
 
-_PAGE_KEYS = ("greeting", "summary", "view_link", "view_url", "unsubscribe_url", "sections")
+_PAGE_KEYS = (
+    "greeting", "summary", "view_link", "view_url", "unsubscribe_url", "manage_url", "sections",
+)  # fmt: skip
 
 
 @functools.cache
@@ -194,15 +208,20 @@ def digest_parts(digest: Digest, reader_id: int, reader_name: str, view_url: str
         text_sections.append(text.replace(_MARK.format("stop"), stop))
     name = clean_name(reader_name)
     count = digest.story_count
+    weekly = digest.kind == WEEKLY
+    period = " this week" if weekly else ""
     summary = (
-        f"{count} {'story' if count == 1 else 'stories'} on {subject_topics(digest.topic_names)}."
+        f"{count} {'story' if count == 1 else 'stories'}{period} "
+        f"on {subject_topics(digest.topic_names)}."
     )
-    greeting = f"Good morning, {name}." if name else "Good morning."
+    hello = "Your week in the news" if weekly else "Good morning"
+    greeting = f"{hello}, {name}." if name else f"{hello}."
     everything = unsubscribe_url(reader_id)
+    manage = manage_url(reader_id)
     subject = header_value(
         render_to_string(
             "digests/email/digest-subject.txt",
-            {"story_count": count, "topics": subject_topics(digest.topic_names)},
+            {"story_count": count, "topics": subject_topics(digest.topic_names), "weekly": weekly},
         )
     )
     page_html, page_text = _page()
@@ -216,6 +235,7 @@ def digest_parts(digest: Digest, reader_id: int, reader_name: str, view_url: str
             else "",
             "view_url": escape(view_url),
             "unsubscribe_url": escape(everything),
+            "manage_url": escape(manage),
             "sections": "".join(html_sections),
         },
     )
@@ -227,6 +247,7 @@ def digest_parts(digest: Digest, reader_id: int, reader_name: str, view_url: str
             "view_link": f"View in your browser: {view_url}" if view_url else "",
             "view_url": view_url,
             "unsubscribe_url": everything,
+            "manage_url": manage,
             "sections": "".join(text_sections),
         },
     )

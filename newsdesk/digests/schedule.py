@@ -14,6 +14,8 @@ UTC = dt.UTC
 DEFAULT_WINDOW = dt.timedelta(hours=24)
 # A reader back from a pause should not receive a month of news in one email.
 MAX_WINDOW = dt.timedelta(days=3)
+WEEKLY_WINDOW = dt.timedelta(days=7)
+WEEKLY_MAX_WINDOW = dt.timedelta(days=14)
 
 
 def local_date(zone: zoneinfo.ZoneInfo, instant: dt.datetime) -> dt.date:
@@ -77,10 +79,37 @@ def next_due(zone: zoneinfo.ZoneInfo, at: dt.time, now: dt.datetime) -> tuple[dt
     return today + dt.timedelta(days=2), due_at(zone, today + dt.timedelta(days=2), at)
 
 
-def window(due: dt.datetime, previous_end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC window a digest due at ``due`` covers: since the last sent digest, else 24 h."""
-    start = due - DEFAULT_WINDOW if previous_end is None else previous_end
-    # Never further back than MAX_WINDOW, never past the due time (an empty window means
+def latest_weekly_due(
+    zone: zoneinfo.ZoneInfo, at: dt.time, weekday: int, now: dt.datetime
+) -> tuple[dt.date, dt.datetime]:
+    """The most recent weekly due instant at or before ``now``: local ``weekday`` at ``at``.
+
+    The weekday is the reader's (Monday in Auckland is still Sunday in UTC).
+    """
+    today = local_date(zone, now)
+    back = (today.weekday() - weekday) % 7
+    day = today - dt.timedelta(days=back)
+    due = due_at(zone, day, at)
+    if due > now:
+        day -= dt.timedelta(days=7)
+        due = due_at(zone, day, at)
+    return day, due
+
+
+def window(
+    due: dt.datetime,
+    previous_end: dt.datetime | None,
+    default: dt.timedelta = DEFAULT_WINDOW,
+    longest: dt.timedelta = MAX_WINDOW,
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC window a digest due at ``due`` covers: since the last sent one, else ``default``.
+
+    The weekly digest passes WEEKLY_WINDOW and WEEKLY_MAX_WINDOW. A week across a
+    daylight-saving change is 167 or 169 hours long: the window is still exactly "since the
+    last weekly" in UTC, so no article is missed or shown twice.
+    """
+    start = due - default if previous_end is None else previous_end
+    # Never further back than ``longest``, never past the due time (an empty window means
     # an empty digest, which is not sent).
-    start = min(max(start, due - MAX_WINDOW), due)
+    start = min(max(start, due - longest), due)
     return start.astimezone(UTC), due.astimezone(UTC)

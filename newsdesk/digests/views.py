@@ -1,4 +1,4 @@
-"""Links in digests: view in the browser, and unsubscribe (RFC 8058 one-click).
+"""Links in digests: view in the browser, manage the subscription, unsubscribe (RFC 8058).
 
 The unsubscribe URL is the one in the List-Unsubscribe header. Mail providers POST
 ``List-Unsubscribe=One-Click`` to it with no cookies, so the POST needs no login and no
@@ -9,7 +9,7 @@ because link scanners open every link in an email.
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -17,7 +17,9 @@ from django.views.decorators.http import require_http_methods
 from newsdesk.accounts import tokens
 from newsdesk.accounts.models import Reader
 from newsdesk.accounts.views import base_template
+from newsdesk.digests import suppress
 from newsdesk.digests.compose import compose_for_reader
+from newsdesk.digests.forms import ManageForm
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.render import digest_parts
 from newsdesk.topics.models import Follow, Topic
@@ -63,12 +65,40 @@ def view(request: HttpRequest, token: str) -> HttpResponse:
     except tokens.BadToken:
         raise Http404("This link has expired or is not valid.") from None
     delivery = get_object_or_404(DigestDelivery.objects.select_related("reader"), pk=delivery_id)
-    return digest_page(delivery.reader, delivery.window_start, delivery.window_end)
+    return digest_page(delivery.reader, delivery.window_start, delivery.window_end, delivery.kind)
 
 
-def digest_page(reader: Reader, start: object, end: object) -> HttpResponse:
-    digest = compose_for_reader(reader.pk, start, end)  # type: ignore[arg-type]
+def digest_page(reader: Reader, start: object, end: object, kind: str = "daily") -> HttpResponse:
+    digest = compose_for_reader(reader.pk, start, end, kind=kind)  # type: ignore[arg-type]
     if digest is None:
         return HttpResponse("<p>Nothing new in this digest.</p>")
     html = digest_parts(digest, reader.pk, reader.name).html
     return HttpResponse(html)
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    """The reader's delivery settings, from a signed link in every email (no login).
+
+    Pause, time zone, digest hour, weekly day, and per topic: daily / weekly / instant
+    (untick all three to stop the topic). Unsubscribing from everything is the
+    one-click unsubscribe form, linked here.
+    """
+    context: dict[str, object] = {"base": base_template()}
+    try:
+        reader = get_object_or_404(Reader, pk=tokens.read_manage_token(token))
+    except tokens.BadToken:
+        return render(request, "digests/unsubscribe_invalid.html", context, status=400)
+    follows = list(reader.follows.select_related("topic").order_by("created", "id"))
+    form = ManageForm(request.POST or None, reader=reader, follows=follows)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect(f"{request.path}?saved=1")
+    context |= {
+        "reader": reader,
+        "form": form,
+        "saved": request.GET.get("saved") == "1",
+        "suppressed": suppress.suppressed_reason(reader.email),
+        "all_token": tokens.unsubscribe_token(reader.pk),
+    }
+    return render(request, "digests/manage.html", context, status=400 if form.errors else 200)

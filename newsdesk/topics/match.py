@@ -2,7 +2,9 @@
 
 Curated sections match on the section label the outlet gave the article (its feed
 categories, its article:section): outlets name the same section differently, so a topic
-lists the labels it answers to as aliases. Entity and saved-search topics join here when
+lists the labels it answers to as aliases. Author and source topics (created when someone
+follows an author or outlet page, accounts/followable.py) take every article with that
+author in its byline or from that outlet. Entity and saved-search topics join here when
 the understanding step and the query language land.
 """
 
@@ -36,10 +38,27 @@ def matching_section_topics(labels: Iterable[str], index: dict[str, list[int]]) 
     return found
 
 
+def author_and_source_topics(article: Article) -> set[int]:
+    """Topics following this article's outlet or one of its authors (two indexed lookups)."""
+    found = set(
+        Topic.objects.filter(kind=Topic.Kind.SOURCE, outlet_id=article.outlet_id).values_list(
+            "id", flat=True
+        )
+    )
+    found.update(
+        Topic.objects.filter(
+            kind=Topic.Kind.AUTHOR, author__bylines__article_id=article.pk
+        ).values_list("id", flat=True)
+    )
+    return found
+
+
 def assign_topics(
     article: Article, labels: Iterable[str], index: dict[str, list[int]] | None = None
 ) -> set[int]:
+    """Match the article (its bylines already stored) to topics; return the topic ids."""
     topic_ids = matching_section_topics(labels, index if index is not None else section_index())
+    topic_ids |= author_and_source_topics(article)
     TopicArticle.objects.bulk_create(
         [TopicArticle(topic_id=topic_id, article=article) for topic_id in topic_ids],
         ignore_conflicts=True,

@@ -12,6 +12,10 @@ class Topic(models.Model):
         SECTION = "section", "Section"
         ENTITY = "entity", "Entity"
         SEARCH = "search", "Saved search"
+        # Followable people and outlets: created on demand when someone follows an author
+        # or a source page (accounts/followable.py); match.py assigns their articles.
+        AUTHOR = "author", "Author"
+        SOURCE = "source", "Source"
 
     slug = models.SlugField(max_length=200, unique=True)
     name = models.CharField(max_length=200)
@@ -20,6 +24,12 @@ class Topic(models.Model):
     # Section labels outlets use for this topic ("Politics / Valdoria", "Valdoria").
     aliases = models.JSONField(default=list, blank=True)
     query = models.TextField(blank=True)
+    author = models.OneToOneField(
+        "articles.Author", null=True, blank=True, on_delete=models.CASCADE, related_name="topic"
+    )
+    outlet = models.OneToOneField(
+        "sources.Outlet", null=True, blank=True, on_delete=models.CASCADE, related_name="topic"
+    )
     articles = models.ManyToManyField(
         "articles.Article", through="TopicArticle", related_name="topics"
     )
@@ -44,6 +54,12 @@ class TopicArticle(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["topic", "article"], name="topicarticle_unique")
         ]
+        # Index for matched_at: the instant-alert step asks for what matched in the last
+        # minutes (digests/alerts.py).
+        indexes = [models.Index(fields=["matched_at"], name="topicarticle_matched")]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} ← {self.article_id}"
 
 
 class Follow(models.Model):
@@ -58,9 +74,7 @@ class Follow(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["reader", "topic"], name="follow_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["reader", "topic"], name="follow_unique")]
 
     def __str__(self) -> str:
         return f"{self.reader} → {self.topic}"

@@ -32,12 +32,15 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
+        self.refuse: set[str] = set()  # answered 451 (temporary)
+        self.reject: dict[str, str] = {}  # address -> the full reply, e.g. a 550
         self.lock = threading.Lock()
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:  # noqa: N802,E501
+        if address in self.reject:
+            return self.reject[address]
         if address in self.refuse:
             return "451 4.3.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)

@@ -6,11 +6,11 @@ import pytest
 
 from newsdesk.digests.compose import (
     SectionCache,
-    _title_tokens,
     clean_snippet,
     compose,
     compose_for_reader,
     same_title,
+    title_tokens,
 )
 from newsdesk.digests.tests.helpers import make_article, make_outlet, make_reader, make_topic
 
@@ -92,7 +92,7 @@ def test_it_cleans_snippets() -> None:
 
 
 def test_it_compares_titles_by_word_sets() -> None:
-    a = _title_tokens("Prime minister resigns after vote")
-    assert same_title(a, _title_tokens("Prime Minister resigns after the vote"))
-    assert not same_title(a, _title_tokens("Prime minister survives vote"))
-    assert not same_title(_title_tokens("Rates up"), _title_tokens("Rates down"))
+    a = title_tokens("Prime minister resigns after vote")
+    assert same_title(a, title_tokens("Prime Minister resigns after the vote"))
+    assert not same_title(a, title_tokens("Prime minister survives vote"))
+    assert not same_title(title_tokens("Rates up"), title_tokens("Rates down"))

@@ -100,6 +100,40 @@ def test_it_sends_one_digest_each_with_two_senders_at_once(world: Any) -> None:
     assert statuses() == ["sent"] * 150
 
 
+def test_it_claims_batches_exactly_once_with_two_senders_at_once(world: Any) -> None:
+    sink, setup, send, statuses = world
+    setup(300)
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: send("--now", NOW, "--batch-size", "7"), range(2)))
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    recipients = sorted(str(m["To"]) for m in sink.messages)
+    assert recipients == sorted(f"r{i}@example.com" for i in range(300))  # each exactly once
+    assert statuses() == ["sent"] * 300
+
+
+def test_it_runs_several_sender_processes_from_one_command(world: Any) -> None:
+    sink, setup, send, statuses = world
+    setup(200)
+    result = send("--now", NOW, "--processes", "3", "--batch-size", "10")
+    assert result.returncode == 0, result.stderr
+    assert sorted(str(m["To"]) for m in sink.messages) == sorted(
+        f"r{i}@example.com" for i in range(200)
+    )
+    assert statuses() == ["sent"] * 200
+
+
+def test_it_never_resends_a_batch_whose_sender_was_killed(world: Any) -> None:
+    sink, setup, send, statuses = world
+    setup(120)
+    killed = send("--now", NOW, "--batch-size", "50", NEWSDESK_TEST_CRASH_AT="after_claim")
+    assert killed.returncode == -signal.SIGKILL
+    assert sorted(statuses()) == ["planned"] * 70 + ["sending"] * 50
+    again = send("--now", LATER)
+    assert again.returncode == 0, again.stderr
+    assert len(sink.messages) == 70  # the other rows; the killed batch is never resent
+    assert sorted(statuses()) == ["sent"] * 70 + ["unconfirmed"] * 50
+
+
 def test_it_stops_a_looping_sender_cleanly_on_sigterm(migrated: Path) -> None:
     db = migrated.parent / "loop.sqlite3"
     shutil.copy(migrated, db)

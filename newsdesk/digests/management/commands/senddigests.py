@@ -1,7 +1,9 @@
 """senddigests: plan due digests, reap dead claims and send until no work is left.
 
 ``--loop`` keeps going (sleeping when idle) until SIGTERM or SIGINT, finishing the
-message in hand first. Tests call ``run_once`` directly.
+batch in hand first. ``--processes N`` runs N senders side by side (each one this same
+command); they claim disjoint batches, so it is safe and uses every core. Tests call
+``run_once`` directly.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import subprocess
+import sys
 import time
 from types import FrameType
 from typing import Any
@@ -20,37 +24,46 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from newsdesk.digests.plan import plan_due
-from newsdesk.digests.send import SendContext, reap, send_one
+from newsdesk.digests.send import BATCH_SIZE, SendContext, reap, send_batch
 
 log = logging.getLogger("newsdesk.digests")
 # Reconnect to SMTP after this many messages: servers limit messages per connection.
-BATCH = 500
+PER_CONNECTION = 500
 
 
-def run_once(now: dt.datetime | None = None, should_stop: Any = lambda: False) -> int:
-    """Plan, reap and send everything due now; return how many steps did work."""
+def run_once(
+    now: dt.datetime | None = None,
+    should_stop: Any = lambda: False,
+    batch_size: int = BATCH_SIZE,
+    plan: bool = True,
+) -> int:
+    """Plan, reap and send everything due now; return how many rows were handled."""
     current = now or timezone.now()
-    planned = plan_due(current)
-    reaped = reap(current)
-    if planned or reaped:
-        log.info("planned %d digests, reaped %d dead claims", planned, reaped)
+    if plan:
+        planned = plan_due(current)
+        reaped = reap(current)
+        if planned or reaped:
+            log.info("planned %d digests, reaped %d dead claims", planned, reaped)
     steps = 0
+    context = SendContext()
     while not should_stop():
         connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-        batch = 0
         try:
             connection.open()
         except Exception as exc:  # each send will retry and record the error
             log.warning("cannot open the email connection: %s", exc)
-        context = SendContext(connection)
+        context.connection = connection
+        handled = 0
         try:
-            while batch < BATCH and not should_stop() and send_one(now or timezone.now(), context):
-                batch += 1
+            while handled < PER_CONNECTION and not should_stop():
+                done = send_batch(now or timezone.now(), context, batch_size)
+                if not done:
+                    return steps + handled
+                handled += done
         finally:
             connection.close()
-        steps += batch
-        if batch < BATCH:
-            return steps
+            context.connection = None
+        steps += handled
     return steps
 
 
@@ -61,6 +74,13 @@ class Command(BaseCommand):
         parser.add_argument("--loop", action="store_true", help="run until stopped")
         parser.add_argument("--idle-seconds", type=float, default=30.0)
         parser.add_argument("--now", help="pretend it is this ISO time (testing, catch-up)")
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument(
+            "--processes", type=int, default=1, help="run this many senders side by side"
+        )
+        parser.add_argument(
+            "--no-plan", action="store_true", help="only send (another process plans and reaps)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = None
@@ -68,11 +88,18 @@ class Command(BaseCommand):
             now = parse_datetime(options["now"])
             if now is None or timezone.is_naive(now):
                 raise CommandError("--now needs an ISO time with a UTC offset")
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
+        if options["processes"] > 1:
+            self._run_processes(options)
+            return
         while True:
-            steps = run_once(now, lambda: self.stopping)
+            steps = run_once(
+                now, lambda: self.stopping, options["batch_size"], plan=not options["no_plan"]
+            )
             self.stdout.write(f"senddigests: {steps} steps")
             if not options["loop"] or self.stopping:
                 return
@@ -80,6 +107,40 @@ class Command(BaseCommand):
                 self._sleep(options["idle_seconds"])
             if self.stopping:
                 return
+
+    def _run_processes(self, options: dict[str, Any]) -> None:
+        """Start N copies of this command (without --processes) and wait for them all."""
+        args = [sys.executable, "-m", "newsdesk", "senddigests"]
+        args += ["--batch-size", str(options["batch_size"])]
+        args += ["--idle-seconds", str(options["idle_seconds"])]
+        if options["loop"]:
+            args.append("--loop")
+        if options["no_plan"]:
+            args.append("--no-plan")
+        if options["now"]:
+            args += ["--now", options["now"]]
+        if not options["no_plan"] and not options["loop"]:
+            # One pass: plan once here rather than N times at once. Looping children plan
+            # each round themselves (planning concurrently is safe, just repeated work).
+            current = parse_datetime(options["now"]) if options["now"] else timezone.now()
+            assert current is not None
+            plan_due(current)
+            reap(current)
+            args.append("--no-plan")
+        children = [subprocess.Popen(args) for _ in range(options["processes"])]
+        failed = 0
+        for child in children:
+            while True:
+                try:
+                    failed += child.wait(timeout=0.5) != 0
+                    break
+                except subprocess.TimeoutExpired:
+                    if self.stopping:  # pass the stop on; each finishes its batch
+                        for other in children:
+                            if other.poll() is None:
+                                other.send_signal(signal.SIGTERM)
+        if failed:
+            raise CommandError(f"{failed} of {len(children)} sender processes failed")
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True

@@ -1,0 +1,337 @@
+"""Instant alerts: an email within a minute of an article matching a topic followed instantly.
+
+Two small steps, both safe to run in any number of processes (``sendalerts --loop``):
+
+- ``plan_alerts``: new matches (TopicArticle rows of the last hours, for follows with
+  ``instant=True`` made before the match) become AlertDelivery rows, one per reader and
+  *story*, inserted under the unique (reader, story_key) key with conflicts ignored. The
+  story key is the root of the article's duplicate_of chain, or the key of an alert the
+  reader already had whose headline is near-identical (compose.same_title), so a wire
+  copy or a rewrite at a second outlet never alerts twice. Over the hourly limit
+  (NEWSDESK_ALERTS_PER_HOUR) the row is DEFERRED: no email; the story waits for the
+  reader's next digest.
+- ``send_alert``: claims one PENDING (or FAILED, past its backoff) row by conditional
+  update, sends it and records the outcome, like the digest sender. An alert that could
+  not go out within ALERT_MAX_LATE is dropped: it is no longer instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail.message import EmailMultiAlternatives
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from newsdesk.accounts.models import Reader
+from newsdesk.articles.models import Article
+from newsdesk.digests import suppress
+from newsdesk.digests.compose import Story, clean_name, group_stories, same_title, title_tokens
+from newsdesk.digests.models import AlertDelivery, Suppression
+from newsdesk.digests.render import (
+    address,
+    build_email,
+    list_id,
+    manage_url,
+    new_message_id,
+    unsubscribe_mailto,
+    unsubscribe_url,
+)
+from newsdesk.digests.send import BACKOFF, BACKOFF_LONGEST, MAX_ATTEMPTS, SendContext, stuck_after
+from newsdesk.topics.models import Follow, Topic, TopicArticle
+
+log = logging.getLogger(__name__)
+Status = AlertDelivery.Status
+# Matches older than this are not looked at again (the sender was down: digest instead).
+LOOKBACK = dt.timedelta(hours=2)
+# An article published long before it matched (a new saved search) is not news.
+MAX_ARTICLE_AGE = dt.timedelta(hours=24)
+# How far back a near-identical headline counts as the same story.
+TITLE_MEMORY = dt.timedelta(hours=72)
+ALERT_MAX_LATE = dt.timedelta(minutes=30)
+HOUR = dt.timedelta(hours=1)
+# Rows that count against the hourly limit: sent or on their way.
+_COUNTED = [Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED, Status.UNCONFIRMED]
+
+
+def per_hour() -> int:
+    return int(settings.NEWSDESK_ALERTS_PER_HOUR)
+
+
+@dataclass
+class _ReaderState:
+    """What a reader already had: story keys, recent headlines, alerts this hour."""
+
+    keys: set[int] = field(default_factory=set)
+    titles: list[tuple[frozenset[str], int]] = field(default_factory=list)
+    this_hour: int = 0
+    suppressed: str | None = None
+
+
+def plan_alerts(now: dt.datetime | None = None) -> int:
+    """Create alert rows for new instant matches; return how many rows were created."""
+    now = now or timezone.now()
+    found = (
+        TopicArticle.objects.filter(
+            matched_at__gte=now - LOOKBACK,
+            matched_at__lte=now,
+            article__published_at__gte=now - MAX_ARTICLE_AGE,
+        )
+        .order_by("matched_at", "article_id")
+        .values(
+            "topic_id", "article_id", "matched_at", "article__title", "article__duplicate_of_id"
+        )
+    )
+    matches: list[dict[str, Any]] = [dict(m) for m in found]
+    if not matches:
+        return 0
+    followers = _instant_followers({m["topic_id"] for m in matches})
+    if not followers:
+        return 0
+    readers = {r for rows in followers.values() for r, _, _ in rows}
+    keys = {m["article__duplicate_of_id"] or m["article_id"] for m in matches}
+    states = _reader_states(readers, keys, now)
+    rows: list[AlertDelivery] = []
+    for match in matches:
+        for reader_id, followed_at, reason in followers.get(match["topic_id"], []):
+            if followed_at > match["matched_at"]:
+                continue  # matched before they followed: not news to alert about
+            state = states[reader_id]
+            state.suppressed = reason
+            row = _plan_one(state, reader_id, match, now)
+            if row is not None:
+                rows.append(row)
+    AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _instant_followers(topic_ids: set[int]) -> dict[int, list[tuple[int, dt.datetime, str | None]]]:
+    """topic -> (reader, followed at, suppression reason) for readers who get email."""
+    suppression = Suppression.objects.filter(email=Lower(OuterRef("reader__email")))
+    rows = (
+        Follow.objects.filter(
+            instant=True,
+            topic_id__in=topic_ids,
+            reader__confirmed_at__isnull=False,
+            reader__unsubscribed_at__isnull=True,
+            reader__paused=False,
+        )
+        .annotate(suppressed=Subquery(suppression.values("reason")[:1]))
+        .values_list("topic_id", "reader_id", "created", "suppressed")
+    )
+    out: dict[int, list[tuple[int, dt.datetime, str | None]]] = {}
+    for topic_id, reader_id, created, reason in rows:
+        out.setdefault(topic_id, []).append((reader_id, created, reason))
+    return out
+
+
+def _reader_states(
+    reader_ids: Iterable[int], keys: set[int], now: dt.datetime
+) -> dict[int, _ReaderState]:
+    """Each reader's alerts of the last TITLE_MEMORY, plus any ever made for ``keys``.
+
+    The second part matters: a copy of a story alerted a week ago must be recognised here,
+    not left to the unique key, or every step would "plan" the row the database refuses.
+    """
+    states = {r: _ReaderState() for r in reader_ids}
+    recent = Q(created__gte=now - TITLE_MEMORY) | Q(story_key__in=list(keys))
+    rows = AlertDelivery.objects.filter(recent, reader_id__in=list(states)).values_list(
+        "reader_id", "story_key", "title", "status", "created"
+    )
+    for reader_id, key, title, status, created in rows:
+        state = states[reader_id]
+        state.keys.add(key)
+        if created >= now - TITLE_MEMORY:
+            state.titles.append((title_tokens(title), key))
+        if status in _COUNTED and created >= now - HOUR:
+            state.this_hour += 1
+    return states
+
+
+def _plan_one(
+    state: _ReaderState, reader_id: int, match: dict[str, Any], now: dt.datetime
+) -> AlertDelivery | None:
+    article_id = match["article_id"]
+    key = match["article__duplicate_of_id"] or article_id
+    tokens = title_tokens(match["article__title"])
+    for seen_tokens, seen_key in state.titles:
+        if same_title(tokens, seen_tokens):
+            key = seen_key
+            break
+    if key in state.keys:
+        return None  # this story already reached (or was held back from) this reader
+    state.keys.add(key)
+    state.titles.append((tokens, key))
+    row = AlertDelivery(
+        reader_id=reader_id,
+        article_id=article_id,
+        topic_id=match["topic_id"],
+        story_key=key,
+        title=match["article__title"][:1000],
+        created=now,
+    )
+    if state.suppressed:
+        row.status, row.error = Status.SKIPPED, suppress.explain(state.suppressed)
+    elif state.this_hour >= per_hour():
+        row.status = Status.DEFERRED
+        row.error = f"{per_hour()} alerts in the last hour (NEWSDESK_ALERTS_PER_HOUR)."
+    else:
+        state.this_hour += 1
+    return row
+
+
+def _retry_due(now: dt.datetime) -> Q:
+    return (
+        Q(attempts__lte=1, claimed_at__lte=now - BACKOFF[1])
+        | Q(attempts=2, claimed_at__lte=now - BACKOFF[2])
+        | Q(attempts__gte=3, claimed_at__lte=now - BACKOFF_LONGEST)
+    )
+
+
+def reap_alerts(now: dt.datetime) -> int:
+    return AlertDelivery.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - stuck_after()
+    ).update(
+        status=Status.UNCONFIRMED,
+        error="The sender stopped after claiming this alert: not known whether it was sent.",
+    )
+
+
+def send_alert(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
+    """Send one due alert; return False when there was none."""
+    now = now or timezone.now()
+    due = Q(status=Status.PENDING) | (Q(status=Status.FAILED) & _retry_due(now))
+    row = (
+        AlertDelivery.objects.filter(due, created__lte=now)
+        .order_by("created", "id")
+        .values("id", "status", "attempts", "created")
+        .first()
+    )
+    if row is None:
+        return False
+    if now - row["created"] > ALERT_MAX_LATE:
+        AlertDelivery.objects.filter(pk=row["id"], status=row["status"]).update(
+            status=Status.SKIPPED, error="Too late for an instant alert; left for the digest."
+        )
+        return True
+    message_id = new_message_id()
+    claimed = AlertDelivery.objects.filter(
+        pk=row["id"], status=row["status"], attempts=row["attempts"]
+    ).update(
+        status=Status.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        message_id=message_id,
+        error="",
+    )
+    if claimed != 1:
+        return True  # another sender got it
+    alert = AlertDelivery.objects.select_related("reader", "topic").get(pk=row["id"])
+    _deliver(alert, context or SendContext())
+    return True
+
+
+def _finish(alert: AlertDelivery, status: str, **fields: Any) -> None:
+    AlertDelivery.objects.filter(
+        pk=alert.pk, status__in=[Status.SENDING, Status.UNCONFIRMED], claimed_at=alert.claimed_at
+    ).update(status=status, **fields)
+
+
+def _deliver(alert: AlertDelivery, context: SendContext) -> None:
+    reader = alert.reader
+    if not reader.receives_email:
+        _finish(alert, Status.SKIPPED, error="The reader no longer receives email.")
+        return
+    reason = suppress.suppressed_reason(reader.email)
+    if reason:
+        _finish(alert, Status.SKIPPED, error=suppress.explain(reason))
+        return
+    still = Follow.objects.filter(reader=reader, topic_id=alert.topic_id or 0, instant=True)
+    if not still.exists():
+        _finish(alert, Status.SKIPPED, error="The reader stopped instant alerts for this topic.")
+        return
+    story = article_story(alert.article_id)
+    if story is None:
+        _finish(alert, Status.SKIPPED, error="The article is gone.")
+        return
+    message = alert_email(alert, reader, alert.topic, story)
+    try:
+        context.send(message)
+    except Exception as exc:  # this alert only
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if suppress.suppress_refused(exc):
+            _finish(alert, Status.SKIPPED, error=f"Refused for good, address suppressed: {error}")
+        elif alert.attempts >= MAX_ATTEMPTS:
+            _finish(alert, Status.SKIPPED, error=f"Gave up after {alert.attempts} tries: {error}")
+        else:
+            _finish(alert, Status.FAILED, error=error)
+        return
+    _finish(alert, Status.SENT, sent_at=timezone.now())
+
+
+def article_story(article_id: int) -> Story | None:
+    """One article as a compose.Story (title, clean snippet, links), for the alert."""
+    found = (
+        Article.objects.filter(pk=article_id)
+        .values(
+            "id",
+            "title",
+            "snippet",
+            "text",
+            "url",
+            "canonical_url",
+            "published_at",
+            "duplicate_of_id",
+            "outlet__name",
+        )  # fmt: skip
+        .first()
+    )
+    if found is None:
+        return None
+    row: dict[str, Any] = dict(found)
+    row["outlet_name"] = row.pop("outlet__name")
+    row["duplicate_of_id"] = None  # alone in its group here
+    return group_stories([row])[0]
+
+
+def alert_email(
+    alert: AlertDelivery, reader: Reader, topic: Topic | None, story: Story
+) -> EmailMultiAlternatives:
+    topic_name = clean_name(topic.name) if topic is not None else "a topic you follow"
+    context = {
+        "reader_name": clean_name(reader.name),
+        "topic_name": topic_name,
+        "topic_url": settings.SITE_URL + topic.get_absolute_url() if topic is not None else "",
+        "story": story,
+        "manage_url": manage_url(reader.pk),
+        "unsubscribe_url": unsubscribe_url(reader.pk),
+        "site_url": settings.SITE_URL,
+    }
+    everything = unsubscribe_url(reader.pk)
+    headers = {
+        "List-Unsubscribe": f"<{everything}>, <{unsubscribe_mailto(reader.pk)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": list_id(),
+        "Auto-Submitted": "auto-generated",
+    }
+    return build_email(
+        "digests/email/alert",
+        context,
+        to=address(reader.name, reader.email),
+        from_email=settings.DIGEST_FROM_EMAIL,
+        headers=headers,
+        message_id=alert.message_id,
+    )
+
+
+def step(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
+    """One unit of alert work: plan new matches, then send one alert. True if any work."""
+    now = now or timezone.now()
+    planned = plan_alerts(now)
+    return send_alert(now, context) or planned > 0
