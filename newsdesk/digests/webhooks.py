@@ -5,7 +5,7 @@ Authenticated by a shared secret (setting NEWSDESK_EMAIL_WEBHOOK_SECRET) given a
 Bearer``; the endpoint answers 404 while no secret is set. The body is JSON: one event,
 a list of events, or ``{"events": [...]}``. Each event is either our generic shape::
 
-    {"type": "bounce" | "complaint" | "deferred" | "delivered",
+    {"type": "bounce" | "complaint" | "deferred" | "soft_bounce",
      "email": "ann@example.com", "permanent": true, "status": "5.1.1",
      "diagnostic": "550 5.1.1 no such user", "message_id": "<...>"}
 
@@ -32,12 +32,13 @@ from newsdesk.digests.suppress import Kind, Outcome, enhanced_status, is_permane
 
 log = logging.getLogger(__name__)
 MAX_EVENTS = 1000
-# anymail's event_type -> our kind ("rejected" depends on its reject_reason).
+# anymail's event_type -> our kind ("rejected" depends on its reject_reason). Deliveries,
+# opens and clicks are not stored: a provider reporting every delivery would add a row
+# per message sent, and nothing here acts on them.
 _ANYMAIL = {
     "bounced": Kind.BOUNCE,
     "complained": Kind.COMPLAINT,
     "deferred": Kind.SOFT_BOUNCE,
-    "delivered": Kind.DELIVERED,
 }
 _ANYMAIL_REJECTED = {"bounced": Kind.BOUNCE, "invalid": Kind.BOUNCE, "spam": Kind.COMPLAINT}
 _GENERIC = {
@@ -46,7 +47,6 @@ _GENERIC = {
     "soft_bounce": Kind.SOFT_BOUNCE,
     "deferred": Kind.SOFT_BOUNCE,
     "complaint": Kind.COMPLAINT,
-    "delivered": Kind.DELIVERED,
 }
 
 

@@ -58,6 +58,39 @@ def test_it_reads_an_abuse_report_as_a_complaint() -> None:
     assert outcome.source == "arf"
 
 
+RELAYED = b"""From: MAILER-DAEMON@relay.newsdesk.example
+To: digest@newsdesk.localhost
+Subject: Successful Mail Delivery Report
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message was successfully delivered.
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.newsdesk.example
+
+Final-Recipient: rfc822; ann@example.com
+Action: relayed
+Status: 2.0.0
+
+--b--
+"""
+
+
+@pytest.mark.django_db
+def test_it_reads_success_notices_but_records_nothing(tmp_path: Path) -> None:
+    (outcome,) = parse_report(RELAYED)
+    assert (outcome.email, outcome.kind) == ("ann@example.com", Kind.DELIVERED)
+    (tmp_path / "ok.eml").write_bytes(RELAYED)
+    call_command("processbounces", str(tmp_path / "ok.eml"), stdout=io.StringIO())
+    assert not EmailEvent.objects.exists() and not Suppression.objects.exists()
+
+
 def test_it_ignores_mail_that_is_not_a_report() -> None:
     assert parse_report(raw("vacation-reply.eml")) == []
     assert parse_report(b"not an email at all") == []

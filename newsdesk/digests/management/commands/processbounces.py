@@ -37,6 +37,8 @@ class Command(BaseCommand):
             outcomes = bounces.parse_report(raw)
             reports += bool(outcomes)
             for outcome in outcomes:
+                if outcome.kind == suppress.Kind.DELIVERED:
+                    continue  # a success notice (NOTIFY=SUCCESS): nothing to act on
                 before = suppress.suppressed_reason(outcome.email)
                 suppress.record(outcome)
                 events += 1
