@@ -134,6 +134,26 @@ NEWSDESK_ALERTS_PER_HOUR = env_int("NEWSDESK_ALERTS_PER_HOUR", 6)
 # Shared secret for POST /email/events/ (bounce and complaint webhooks); empty: disabled.
 NEWSDESK_EMAIL_WEBHOOK_SECRET = env_str("NEWSDESK_EMAIL_WEBHOOK_SECRET", "")
 
+# Scale-out (newsdesk/celery.py, newsdesk/tasks.py): the same jobs as Celery tasks, on
+# any number of workers. Empty broker URL: Celery is not used (the embedded mode runs the
+# --loop commands). redis://host:6379/0 or amqp://user:password@host:5672//.
+CELERY_BROKER_URL = env_str("NEWSDESK_BROKER_URL", "")
+# One broker may serve several instances: each sends and consumes on its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("NEWSDESK_CELERY_QUEUE", "newsdesk")
+CELERY_TASK_IGNORE_RESULT = True  # outcomes live on the rows; no result backend
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker takes one task at a time
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+# A task stops itself within minutes; the hard limit ends a stuck one, whose rows are
+# reclaimed when their leases end. Redis hands an unacknowledged task to another worker
+# after visibility_timeout, so that must be longer than any task runs.
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
+# Seconds between two beat ticks of each job; a second beat only adds harmless ticks.
+NEWSDESK_BEAT_SECONDS = env_float("NEWSDESK_BEAT_SECONDS", 60.0)
+# A page worker's claim on an item lasts this long; then another worker may take it over.
+NEWSDESK_PAGE_LEASE_SECONDS = env_int("NEWSDESK_PAGE_LEASE_SECONDS", 300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from newsdesk.articles.identity import known_article, page_canonical
 from newsdesk.articles.models import Article
 from newsdesk.articles.pages import extract_page, not_html_reason, remember_page
 from newsdesk.articles.store import set_byline, store_article
+from newsdesk.db import claim_first
 from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, fetch
 from newsdesk.sources import robots
 from newsdesk.sources.http_policy import policy_from_settings
@@ -37,22 +39,34 @@ class ItemResult:
     message: str = ""
 
 
+def page_lease() -> dt.timedelta:
+    """How long a claimed item is left to its worker: longer than a page fetch (deadline)
+    plus extraction. Set low only in tests that kill workers and wait for the reclaim."""
+    return dt.timedelta(seconds=getattr(settings, "NEWSDESK_PAGE_LEASE_SECONDS", 300))
+
+
 def claim_pending_item() -> SourceItem | None:
-    """Claim one pending item with a conditional update on its attempt counter, so any
-    number of page workers can run; a worker killed mid-item leaves it pending for the
-    next one (storing is idempotent by canonical URL) until attempts run out."""
+    """Claim one pending item with a conditional update on its attempt counter that also
+    leases it (retry_at), so any number of page workers can run without two working on
+    one item; a worker killed mid-item leaves it pending for the next one once the lease
+    ends (storing is idempotent by canonical URL) until attempts run out."""
+    now = timezone.now()
     candidates = (
         SourceItem.objects.filter(state=SourceItem.State.PENDING, attempts__lt=MAX_ATTEMPTS)
-        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now()))
-        .order_by("id")[:10]
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+        .order_by("id")
     )
-    for item in candidates:
+
+    def take(item: SourceItem) -> bool:
         claimed = SourceItem.objects.filter(
             pk=item.pk, state=SourceItem.State.PENDING, attempts=item.attempts
-        ).update(attempts=F("attempts") + 1)
-        if claimed == 1:
-            return SourceItem.objects.select_related("source__outlet").get(pk=item.pk)
-    return None
+        ).update(attempts=F("attempts") + 1, retry_at=now + page_lease())
+        return claimed == 1
+
+    item = claim_first(candidates, take)
+    if item is None:
+        return None
+    return SourceItem.objects.select_related("source__outlet").get(pk=item.pk)
 
 
 def process_item(
@@ -138,7 +152,8 @@ def _fail(item: SourceItem, message: str, final: bool = False) -> ItemResult:
     if final or item.attempts >= MAX_ATTEMPTS:
         item.state = SourceItem.State.FAILED
     item.error = message
-    item.save(update_fields=["state", "error"])
+    item.retry_at = None  # the claim's lease ends: the next attempt may come at once
+    item.save(update_fields=["state", "error", "retry_at"])
     _note_page_problem(item, message)
     log.warning("page %s failed: %s", item.url, message)
     return ItemResult(item.pk, item.state, None, message)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from newsdesk.db import claim_first
 from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, HttpClient, Response, fetch
 from newsdesk.sources import schedule
 from newsdesk.sources.http_policy import policy_from_settings
@@ -352,16 +353,20 @@ def _record_gone(source: Source, now: dt.datetime) -> CrawlResult:
 def claim_due_source(now: dt.datetime, lease: dt.timedelta) -> Source | None:
     """Claim the most overdue source for one crawler: push its next_fetch_at by a lease with
     a conditional update, so concurrent crawlers never fetch the same URL at once. The
-    crawl itself then sets the real next time."""
-    for source in (
+    crawl itself then sets the real next time. On PostgreSQL the candidate is read with
+    SKIP LOCKED (newsdesk/db.py), so many crawlers claim different sources at once."""
+    due = (
         Source.objects.filter(next_fetch_at__lte=now)
         .exclude(status=Source.Status.GONE)
-        .order_by("next_fetch_at")[:10]
-    ):
+        .order_by("next_fetch_at")
+    )
+
+    def take(source: Source) -> bool:
         claimed = Source.objects.filter(pk=source.pk, next_fetch_at=source.next_fetch_at).update(
             next_fetch_at=now + lease
         )
         if claimed == 1:
             source.next_fetch_at = now + lease
-            return source
-    return None
+        return claimed == 1
+
+    return claim_first(due, take)
