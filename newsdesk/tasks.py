@@ -5,7 +5,7 @@
 - ``process_pending_items`` (as ``fetchpages``): ``articles.ingest.claim_pending_item``
   and ``process_item``;
 - ``send_due_digests`` (as ``senddigests``): ``digests.plan.plan_due``,
-  ``digests.send.reap`` and ``send_one``.
+  ``digests.send.reap`` and ``send_batch``.
 
 Safe to run anywhere, any number of times, at once: a task holds nothing but its claims,
 and every claim is a conditional update on the row (a source's next_fetch_at, an item's
@@ -37,7 +37,7 @@ from newsdesk.articles.extract.language import warm_up
 from newsdesk.articles.ingest import MAX_ATTEMPTS, claim_pending_item, process_item
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.plan import plan_due
-from newsdesk.digests.send import SendContext, reap, send_one
+from newsdesk.digests.send import BATCH_SIZE, SendContext, reap, send_batch
 from newsdesk.sources.models import Source, SourceItem
 from newsdesk.sources.scheduler import Scheduler
 
@@ -154,7 +154,15 @@ def send_due_digests(limit: int = 500, seconds: float = 50.0, spread: bool = Tru
     except Exception as exc:  # noqa: BLE001 - each send retries and records the error
         log.warning("cannot open the email connection: %s", exc)
     context = SendContext(connection)
+    deadline = time.monotonic() + seconds
+    handled = 0
     try:
-        return drain(lambda: send_one(timezone.now(), context), limit, seconds)
+        while handled < limit and time.monotonic() < deadline:
+            size = min(BATCH_SIZE, limit - handled)
+            done = send_batch(timezone.now(), context, size)  # one claim, one UPDATE
+            if not done:
+                break
+            handled += done
     finally:
         connection.close()
+    return handled
