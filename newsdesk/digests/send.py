@@ -157,7 +157,7 @@ def send_batch(
     looping until 0 stops only when nothing is due.
     """
     now = now or timezone.now()
-    candidates = due_candidates(now, limit=size * 2)
+    candidates = due_candidates(now, limit=max(size * 2, 20))
     if not candidates:
         return 0
     fresh = [row for row in candidates if not _skip_if_late(row, now)]
