@@ -18,7 +18,9 @@ DATA_DIR = Path(env_str("NEWSDESK_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("NEWSDESK_DEBUG", False)
 # The embedded default key is only fit for a laptop; production settings refuse it.
-SECRET_KEY = env_str("NEWSDESK_SECRET_KEY", "embedded-insecure-key-change-me-for-any-public-instance")
+SECRET_KEY = env_str(
+    "NEWSDESK_SECRET_KEY", "embedded-insecure-key-change-me-for-any-public-instance"
+)
 ALLOWED_HOSTS = env_list("NEWSDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 SITE_URL = env_str("NEWSDESK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

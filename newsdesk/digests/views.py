@@ -23,6 +23,7 @@ from newsdesk.digests.forms import ManageForm
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.render import digest_parts
 from newsdesk.topics.models import Follow, Topic
+from newsdesk.web.middleware import content_security_policy
 
 
 @csrf_exempt  # RFC 8058: the one-click POST carries no cookies and no CSRF token.
@@ -73,7 +74,13 @@ def digest_page(reader: Reader, start: object, end: object, kind: str = "daily")
     if digest is None:
         return HttpResponse("<p>Nothing new in this digest.</p>")
     html = digest_parts(digest, reader.pk, reader.name).html
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The page is the email as sent, CSS inlined into style attributes: those may apply
+    # here (scripts stay forbidden); the site-wide policy forbids them everywhere else.
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        style_src="'self' 'unsafe-inline'"
+    )
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from newsdesk.accounts.tokens import view_token
 from newsdesk.digests.management.commands.senddigests import run_once
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.tests.helpers import make_article, make_reader, make_topic
@@ -53,4 +54,25 @@ def test_it_lets_staff_preview_a_readers_digest_and_filter_deliveries() -> None:
     assert changelist.status_code == 200
     assert (
         Client().get(reverse("admin:accounts_reader_preview", args=[reader.pk])).status_code == 302
+    )
+
+
+def test_it_shows_a_sent_digest_in_the_browser_with_its_inline_css_and_no_scripts(
+    settings: Any,
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    topic = make_topic("Business")
+    make_article([topic], "Bank raises rates", DUE - dt.timedelta(hours=1))
+    make_reader("ann@example.com", topics=[topic])
+    run_once(DUE)
+    delivery = DigestDelivery.objects.get(status=DigestDelivery.Status.SENT)
+
+    page = Client().get(reverse("digests:view", args=[view_token(delivery.pk)]))
+    assert page.status_code == 200 and b"Bank raises rates" in page.content
+    assert b'style="' in page.content  # the email's CSS is inlined
+    policy = page.headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
     )
