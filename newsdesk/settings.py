@@ -128,9 +128,16 @@ DEFAULT_FROM_EMAIL = env_str("NEWSDESK_ACCOUNTS_FROM", "Newsdesk <accounts@newsd
 NEWSDESK_FETCH_ALLOW_NETWORKS = env_list("NEWSDESK_FETCH_ALLOW_NETWORKS", [])
 NEWSDESK_FETCH_MAX_BYTES = env_int("NEWSDESK_FETCH_MAX_BYTES", 10 * 1024 * 1024)
 NEWSDESK_FETCH_DEADLINE = env_float("NEWSDESK_FETCH_DEADLINE", 30.0)
+# The source scheduler: fetch threads, and politeness per host name (one process).
+NEWSDESK_FETCH_WORKERS = env_int("NEWSDESK_FETCH_WORKERS", 8)
+NEWSDESK_FETCH_PER_HOST = env_int("NEWSDESK_FETCH_PER_HOST", 2)
+NEWSDESK_FETCH_HOST_SPACING = env_float("NEWSDESK_FETCH_HOST_SPACING", 1.0)
+NEWSDESK_FETCH_BATCH = env_int("NEWSDESK_FETCH_BATCH", 64)
 
 # Digests: how late a morning digest may go out before it is skipped (hours).
 NEWSDESK_DIGEST_MAX_LATE_HOURS = env_float("NEWSDESK_DIGEST_MAX_LATE_HOURS", 4.0)
+# A delivery claimed longer ago than this without an outcome is marked unconfirmed.
+NEWSDESK_DIGEST_STUCK_MINUTES = env_int("NEWSDESK_DIGEST_STUCK_MINUTES", 15)
 # Instant alerts: at most this many per reader per hour; the rest wait for the digest.
 NEWSDESK_ALERTS_PER_HOUR = env_int("NEWSDESK_ALERTS_PER_HOUR", 6)
 # Shared secret for POST /email/events/ (bounce and complaint webhooks); empty: disabled.
@@ -165,3 +172,9 @@ LOGGING = {
         "newsdesk": {"handlers": ["console"], "level": env_str("NEWSDESK_LOG_LEVEL", "INFO")},
     },
 }
+
+# JSON API rate limit per token (or client address): requests per window of seconds.
+NEWSDESK_API_RATE_LIMIT = env_int("NEWSDESK_API_RATE_LIMIT", 60)
+NEWSDESK_API_RATE_WINDOW = env_int("NEWSDESK_API_RATE_WINDOW", 60)
+# Where article images may load from (Content-Security-Policy img-src).
+NEWSDESK_CSP_IMG_SRC = env_str("NEWSDESK_CSP_IMG_SRC", "'self' https:")
