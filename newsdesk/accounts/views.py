@@ -150,6 +150,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     context["consent"] = consent
     if request.method == "POST":
         activate(consent)
+        # A visitor has no account: this signed link is their settings page.
+        context["manage_url"] = reverse(
+            "digests:manage", args=[tokens.manage_token(consent.reader_id)]
+        )
         return render(request, "accounts/confirmed.html", context)
     return render(request, "accounts/confirm.html", context)
 

@@ -49,11 +49,17 @@ def test_it_follows_confirms_and_unsubscribes_in_one_click(
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "You're all set"
     assert "You now follow Central banks" in page.inner_text("main")
-    # There is no reader settings page yet; the Follow row is what a settings page shows.
     reader = Reader.objects.get(email=EMAIL)
     follow = Follow.objects.get(reader=reader)
     assert (follow.topic_id, follow.daily) == (topic.pk, True)
     assert reader.time_zone  # filled in by web/site.js from the browser
+
+    # A visitor's settings page is the signed "manage" link: the topic is there.
+    page.get_by_role("link", name="Manage your subscription").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Your Newsdesk emails"
+    assert page.get_by_role("rowheader", name="Central banks").is_visible()
+    assert page.get_by_label("Time zone").input_value() == reader.time_zone
 
     # The digest's List-Unsubscribe link: a GET shows a confirmation button and changes
     # nothing; a POST with no cookies (RFC 8058 one-click) unsubscribes.
