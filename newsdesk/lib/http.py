@@ -639,7 +639,14 @@ def _remaining() -> float:
     return float("inf") if deadline is None else deadline - time.monotonic()
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _GuardedConnectionMixin:
+    """What both guarded connection classes add: sockets opened through the guard, the
+    total deadline armed before connect (and so before any TLS handshake: a server
+    dripping its handshake is cut too) and before each request."""
+
+    _dns_host: str
+    port: int
+
     def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
         self._guard = guard
         super().__init__(*args, **kwargs)
@@ -651,35 +658,21 @@ class _GuardedHTTPConnection(HTTPConnection):
 
     def connect(self) -> None:
         _arm(self)
-        super().connect()
+        super().connect()  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _arm(self)
         # A reused keep-alive connection does not reconnect: report its peer.
         _hop.peer = getattr(self, "_newsdesk_peer", ("", 0))
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def __init__(self, *args: Any, guard: _Guard, **kwargs: Any) -> None:
-        self._guard = guard
-        super().__init__(*args, **kwargs)
+class _GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        sock = _open_socket(self._guard, self._dns_host, self.port)
-        self._newsdesk_peer = _hop.peer
-        return sock
 
-    def connect(self) -> None:
-        # Armed before the handshake: a server dripping its TLS handshake is cut too.
-        _arm(self)
-        super().connect()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _arm(self)
-        # A reused keep-alive connection does not reconnect: report its peer.
-        _hop.peer = getattr(self, "_newsdesk_peer", ("", 0))
-        super().request(*args, **kwargs)
+class _GuardedHTTPSConnection(_GuardedConnectionMixin, HTTPSConnection):
+    pass
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):
