@@ -3,11 +3,14 @@ document, in process: no 500s, and every answer is one the document describes.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -17,6 +20,18 @@ from newsdesk.api import tokens
 from newsdesk.web.tests.factories import make_article, make_author, make_outlet, make_topic
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """The WSGI app closes database connections after each request, as a server should;
+    here that would close the test's own transaction (PostgreSQL; SQLite's in-memory
+    test database is never closed). Django's test client unhooks the same signals."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
