@@ -20,7 +20,8 @@ serve: $(STAMP)
 	$(PY) -m newsdesk migrate --noinput
 	$(PY) -m newsdesk runserver 127.0.0.1:8000
 
-test: test-sqlite test-postgres
+# Static checks first: they are quick and a style or type slip fails like a test.
+test: lint typecheck test-sqlite test-postgres
 
 test-sqlite: $(STAMP) browser
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -37,11 +38,11 @@ browser:
 	@bash scripts/install_browser.sh || [ "$$CI" != "true" ]
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check newsdesk bench scripts
-	$(VENV)/bin/ruff format --check newsdesk bench scripts
+	$(VENV)/bin/ruff check newsdesk bench scripts tests conftest.py
+	$(VENV)/bin/ruff format --check newsdesk bench scripts tests conftest.py
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy newsdesk
+	$(VENV)/bin/mypy newsdesk bench scripts tests
 
 clean:
 	rm -rf $(VENV) var outbox

@@ -71,7 +71,7 @@ def _admin(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(_libpq(POSTGRES_URL), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]  # names are ours, not input
+        conn.execute(sql)  # names are ours, not input
 
 
 def _postgres_problem() -> str | None:
@@ -124,7 +124,7 @@ class Database:
         import psycopg
 
         with psycopg.connect(_libpq(self.url), autocommit=True, connect_timeout=5) as conn:
-            return list(conn.execute(sql, params))  # type: ignore[arg-type]
+            return list(conn.execute(sql, params))
 
     def value(self, sql: str, *params: Any) -> Any:
         return self.rows(sql, *params)[0][0]
