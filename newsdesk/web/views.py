@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.functions import TruncDate
@@ -22,7 +23,7 @@ from newsdesk.sources.models import Outlet
 from newsdesk.topics.models import Topic
 from newsdesk.web import charts, facets
 from newsdesk.web import search as fulltext
-from newsdesk.web.coverage import group_stories
+from newsdesk.web.coverage import Story, group_stories
 
 RECENT_COUNT = 30
 SIDEBAR_COUNT = 5
@@ -31,6 +32,10 @@ TOP_STORIES = 8
 # The front page groups at most this many of the day's articles into stories.
 COVERAGE_WINDOW_LIMIT = 500
 CHART_DAYS = 30
+# Fragments that are the same for every visitor are cached briefly (pages themselves
+# carry per-visitor CSRF tokens in their follow forms, so they are not).
+STORIES_CACHE_SECONDS = 60
+CHART_CACHE_SECONDS = 600
 
 
 def article_list() -> QuerySet[Article]:
@@ -49,13 +54,20 @@ def home(request: HttpRequest) -> HttpResponse:
     # "The day" is the 24 hours up to the newest article, so a quiet night or a sample
     # database still shows its last busy day instead of an empty front page.
     newest = Article.objects.aggregate(newest=Max("published_at"))["newest"]
-    stories = []
+    stories: list[Story] = []
     if newest is not None:
         end = min(newest, timezone.now())
         window = article_list().filter(
             published_at__gt=end - dt.timedelta(days=1), published_at__lte=end
         )
-        stories = group_stories(window[:COVERAGE_WINDOW_LIMIT])[:TOP_STORIES]
+        stories = (
+            cache.get_or_set(
+                f"web:home-stories:{end.isoformat()}",
+                lambda: group_stories(window[:COVERAGE_WINDOW_LIMIT])[:TOP_STORIES],
+                STORIES_CACHE_SECONDS,
+            )
+            or []
+        )
     context = {"stories": stories, "recent": article_list()[:RECENT_COUNT]}
     return render(request, "web/home.html", context)
 
@@ -94,7 +106,14 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def volume_chart(topic: Topic) -> str:
+    """The 30-day volume chart, the same for every reader in one time zone on one day:
+    cached for a few minutes (a new article shows up in its bar a little late)."""
     end = timezone.localdate()
+    key = f"web:volume:{topic.pk}:{end.isoformat()}:{timezone.get_current_timezone_name()}"
+    return str(cache.get_or_set(key, lambda: _volume_chart(topic, end), CHART_CACHE_SECONDS))
+
+
+def _volume_chart(topic: Topic, end: dt.date) -> str:
     start = end - dt.timedelta(days=CHART_DAYS - 1)
     # Bounds as datetimes (not published_at__date) so the published_at index is used.
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
