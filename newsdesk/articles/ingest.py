@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from newsdesk.topics.match import assign_topics
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+PAGE_RETRY_BASE = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,14 @@ def _note_page_problem(item: SourceItem, message: str) -> None:
 def _fail(item: SourceItem, message: str, final: bool = False) -> ItemResult:
     if final or item.attempts >= MAX_ATTEMPTS:
         item.state = SourceItem.State.FAILED
+        item.retry_at = None
+    else:
+        # A passing failure (timeout, 5xx) is tried again later, not at once: hammering a
+        # struggling site helps nobody. 2 min, then 8 min, with jitter.
+        delay = PAGE_RETRY_BASE * 4 ** max(item.attempts - 1, 0) * random.uniform(0.8, 1.2)
+        item.retry_at = timezone.now() + delay
+        message = f"{message} (will try again)"
     item.error = message
-    item.retry_at = None  # the claim's lease ends: the next attempt may come at once
     item.save(update_fields=["state", "error", "retry_at"])
     _note_page_problem(item, message)
     log.warning("page %s failed: %s", item.url, message)

@@ -121,11 +121,12 @@ def summarise(articles_before: int, reader_ids: list[int]) -> DemoReport:
         f"{s.url}: {s.last_error}" for s in Source.objects.exclude(status=Source.Status.OK)
     ]
     report.items = SourceItem.objects.count()
+    # Failed and skipped pages, and pages waiting for another try after a passing error.
     report.page_problems = [
         f"{i.url}: {i.error}"
-        for i in SourceItem.objects.filter(
-            state__in=[SourceItem.State.FAILED, SourceItem.State.SKIPPED]
-        ).order_by("url")
+        for i in SourceItem.objects.exclude(state=SourceItem.State.DONE)
+        .exclude(error="")
+        .order_by("url")
     ]
     report.articles = Article.objects.count()
     report.new_articles = report.articles - articles_before

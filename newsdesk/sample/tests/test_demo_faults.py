@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from newsdesk.lib.http import FetchPolicy
 from newsdesk.sample.catalog import load_catalog
@@ -22,10 +24,11 @@ def test_it_records_a_page_that_times_out_and_stores_the_rest(tmp_path: Path) ->
         report = run_demo(port=0, faults=frozenset({"timeout"}), policy=quick)
 
     slow = SourceItem.objects.get(url__contains="/slow/")
-    assert slow.state == SourceItem.State.FAILED
-    assert "timed out" in slow.error
-    assert slow.article is None
-    # On one source: three tries of the slow page, three of the page that answers 500,
-    # and the malformed page that is not stored.
-    assert Source.objects.get(pk=slow.source_id).page_error_count == 7
+    assert slow.state == SourceItem.State.PENDING
+    assert "timed out" in slow.error and "will try again" in slow.error
+    assert slow.article is None and slow.attempts == 1
+    # Tried again later, not at once (2 minutes, with jitter).
+    assert slow.retry_at is not None and slow.retry_at > timezone.now() + dt.timedelta(minutes=1)
+    # On one source: the slow page, the page that answers 500, the malformed page.
+    assert Source.objects.get(pk=slow.source_id).page_error_count == 3
     assert report.articles == len(load_catalog().articles)
