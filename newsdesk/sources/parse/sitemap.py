@@ -12,11 +12,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from ._dates import parse_date
+from ._html import web_url
 from ._xml import localname, parse_untrusted_xml, text_of
 
 __all__ = [
@@ -96,19 +96,6 @@ def _decode_body(body: bytes, limit: int, problems: list[str]) -> bytes:
     return body
 
 
-def _web_url(value: str, base: str) -> str | None:
-    if not value:
-        return None
-    try:
-        absolute = urljoin(base, value)
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
-
-
 def _children(element: etree._Element) -> dict[str, etree._Element]:
     """First child element per local name (namespaces vary too much to trust)."""
     found: dict[str, etree._Element] = {}
@@ -140,7 +127,7 @@ def _news_entry(url: str, lastmod: datetime | None, news: etree._Element) -> Sit
 
 def _entry(url_element: etree._Element, base: str) -> SitemapEntry | None:
     parts = _children(url_element)
-    url = _web_url(text_of(parts.get("loc")), base)
+    url = web_url(text_of(parts.get("loc")), base)
     if url is None:
         return None
     lastmod = parse_date(text_of(parts.get("lastmod")))
@@ -191,7 +178,7 @@ def _parse_index(
     seen: set[str] = set()
     skipped = duplicates = 0
     for record in _collect(root, "sitemap", max_urls, problems):
-        loc = _web_url(text_of(_children(record).get("loc")), url)
+        loc = web_url(text_of(_children(record).get("loc")), url)
         if loc is None:
             skipped += 1
         elif loc in seen:
@@ -223,7 +210,7 @@ def _parse_text(data: bytes, url: str, max_urls: int, problems: list[str]) -> Pa
     for line in lines:
         line = line.strip().lstrip("\ufeff")
         # The text format takes full URLs only, so nothing is resolved here.
-        loc = _web_url(line, url) if line.lower().startswith(("http://", "https://")) else None
+        loc = web_url(line, url) if line.lower().startswith(("http://", "https://")) else None
         if loc and loc not in seen:
             seen.add(loc)
             entries.append(SitemapEntry(loc))
