@@ -43,7 +43,7 @@ from newsdesk.digests.render import (
     unsubscribe_mailto,
     unsubscribe_url,
 )
-from newsdesk.digests.send import BACKOFF, BACKOFF_LONGEST, MAX_ATTEMPTS, SendContext, stuck_after
+from newsdesk.digests.send import MAX_ATTEMPTS, SendContext, retry_due, stuck_after
 from newsdesk.topics.models import Follow, Topic, TopicArticle
 
 log = logging.getLogger(__name__)
@@ -186,14 +186,6 @@ def _plan_one(
     return row
 
 
-def _retry_due(now: dt.datetime) -> Q:
-    return (
-        Q(attempts__lte=1, claimed_at__lte=now - BACKOFF[1])
-        | Q(attempts=2, claimed_at__lte=now - BACKOFF[2])
-        | Q(attempts__gte=3, claimed_at__lte=now - BACKOFF_LONGEST)
-    )
-
-
 def reap_alerts(now: dt.datetime) -> int:
     return AlertDelivery.objects.filter(
         status=Status.SENDING, claimed_at__lt=now - stuck_after()
@@ -206,7 +198,7 @@ def reap_alerts(now: dt.datetime) -> int:
 def send_alert(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
     """Send one due alert; return False when there was none."""
     now = now or timezone.now()
-    due = Q(status=Status.PENDING) | (Q(status=Status.FAILED) & _retry_due(now))
+    due = Q(status=Status.PENDING) | (Q(status=Status.FAILED) & retry_due(now))
     row = (
         AlertDelivery.objects.filter(due, created__lte=now)
         .order_by("created", "id")

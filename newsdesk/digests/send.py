@@ -64,7 +64,8 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _retry_due(now: dt.datetime) -> Q:
+def retry_due(now: dt.datetime) -> Q:
+    """Failed rows (digests or alerts) whose backoff has passed: 1, 5, then 15 minutes."""
     return (
         Q(attempts__lte=1, claimed_at__lte=now - BACKOFF[1])
         | Q(attempts=2, claimed_at__lte=now - BACKOFF[2])
@@ -75,7 +76,7 @@ def _retry_due(now: dt.datetime) -> Q:
 def claimable(now: dt.datetime) -> Q:
     """Rows a sender may claim now: planned and due, or failed and past their backoff."""
     return Q(due_at__lte=now) & (
-        Q(status=Status.PLANNED) | (Q(status=Status.FAILED) & _retry_due(now))
+        Q(status=Status.PLANNED) | (Q(status=Status.FAILED) & retry_due(now))
     )
 
 
@@ -84,7 +85,7 @@ def due_candidates(now: dt.datetime, limit: int = 20) -> list[dict[str, Any]]:
     fields = ("id", "status", "attempts", "due_at")
     planned = DigestDelivery.objects.filter(status=Status.PLANNED, due_at__lte=now)
     rows = list(planned.order_by("due_at").values(*fields)[:limit])
-    failed = DigestDelivery.objects.filter(_retry_due(now), status=Status.FAILED, due_at__lte=now)
+    failed = DigestDelivery.objects.filter(retry_due(now), status=Status.FAILED, due_at__lte=now)
     rows += failed.order_by("due_at").values(*fields)[:limit]
     return rows
 
