@@ -1,11 +1,15 @@
-"""The ``extract`` management command on a file and on stdin (no network)."""
+"""The ``extract`` management command on a file, on stdin, and on a URL served locally."""
 
 from __future__ import annotations
 
 import io
 import json
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -57,3 +61,46 @@ def test_extract_stdin_json(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_extract_missing_file() -> None:
     with pytest.raises(CommandError):
         call_command("extract", "/nonexistent/page.html")
+
+
+@pytest.fixture
+def page_server() -> Iterator[str]:
+    """One article page on 127.0.0.1, served over real HTTP."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = PAGE.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/a/1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_extract_url_fetches_through_the_guarded_client(page_server: str, settings: Any) -> None:
+    settings.NEWSDESK_FETCH_ALLOW_NETWORKS = ["127.0.0.1/32"]
+    out = io.StringIO()
+    call_command("extract", page_server, "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["title"] == "Harbour plan approved"
+    assert "paragraph 5" in data["text"]
+
+
+def test_extract_url_refuses_a_private_address_unless_allowed(
+    page_server: str, settings: Any
+) -> None:
+    settings.NEWSDESK_FETCH_ALLOW_NETWORKS = []
+    with pytest.raises(CommandError, match="127.0.0.1"):
+        call_command("extract", page_server, stdout=io.StringIO())
