@@ -18,7 +18,9 @@ demo: $(STAMP)
 
 serve: $(STAMP)
 	$(PY) -m newsdesk migrate --noinput
-	$(PY) -m newsdesk runserver 127.0.0.1:8000
+	@# --insecure: runserver serves the static files (CSS, JS) although DEBUG is off;
+	@# fine on 127.0.0.1, not a way to serve the public.
+	$(PY) -m newsdesk runserver --insecure 127.0.0.1:8000
 
 # Static checks first: they are quick and a style or type slip fails like a test.
 test: lint typecheck test-sqlite test-postgres
