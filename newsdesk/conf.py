@@ -55,3 +55,20 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
     if raw is None:
         return list(default)
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def cache_config(url: str) -> dict[str, dict[str, object]]:
+    """Django's CACHES from one URL: empty means per-process memory (the embedded mode);
+    ``redis://host:port/db`` shares counters and fragments between processes and
+    machines, which rate limits need once Newsdesk is scaled out."""
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "newsdesk",
+            }
+        }
+    raise ConfigError(f"NEWSDESK_CACHE_URL must be empty or a redis:// URL, not {url!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from newsdesk.conf import env_bool, env_float, env_int, env_list, env_str
+from newsdesk.conf import cache_config, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NEWSDESK_DATA_DIR", str(BASE_DIR / "var")))
@@ -87,6 +87,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Shared cache for rate limits and page fragments: set NEWSDESK_CACHE_URL (redis://...)
+# when more than one process serves the site or the API.
+CACHES = cache_config(env_str("NEWSDESK_CACHE_URL", ""))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
