@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from ._dates import clamp_future
 from .urls import canonical_url
@@ -38,20 +38,6 @@ class ParsedFeed:
     site_url: str | None
     items: tuple[FeedEntry, ...]
     problems: tuple[str, ...] = ()
-
-
-def web_url(value: object, base: str) -> str | None:
-    """`value` resolved against `base` if it is an http(s) URL with a host."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        absolute = urljoin(base, value.strip())
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
 
 
 def absolute_web_url(value: object) -> str | None:

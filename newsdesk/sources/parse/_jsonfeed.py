@@ -19,8 +19,8 @@ from ._feedmodel import (
     FeedParseError,
     ParsedFeed,
     unique,
-    web_url,
 )
+from ._html import web_url
 from ._text import clean_text, html_to_text
 
 __all__ = ["JSON_FEED_VERSION_PREFIX", "looks_like_json_feed", "parse_json_feed"]

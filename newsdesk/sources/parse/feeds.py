@@ -26,8 +26,8 @@ from ._feedmodel import (
     FeedParseError,
     ParsedFeed,
     unique,
-    web_url,
 )
+from ._html import web_url
 from ._jsonfeed import looks_like_json_feed, parse_json_feed
 from ._text import clean_text, html_to_text
 
