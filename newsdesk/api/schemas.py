@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from ninja import Schema
+from ninja import Field, Schema
 
 from newsdesk.articles.models import Article, Author
 from newsdesk.web.health import describe_error
@@ -138,6 +138,35 @@ class AuthorDetail(Schema):
     @staticmethod
     def resolve_articles(obj: Any) -> list[Article]:
         return list(obj.recent_articles)
+
+
+class AuthorOut(Schema):
+    """An author in the list: no bio or articles, but their counts and where to read on."""
+
+    id: int
+    name: str
+    slug: str
+    outlet: OutletRef | None
+    article_count: int = Field(..., description="original articles; copies are not counted")
+    latest_article_at: dt.datetime = Field(..., description="the newest original's published_at")
+    web_url: str
+    api_url: str = Field(..., description="the author in this API: bio and recent articles")
+    feeds: dict[str, str]
+
+    @staticmethod
+    def resolve_web_url(obj: Author) -> str:
+        return site_url(obj.get_absolute_url())
+
+    @staticmethod
+    def resolve_api_url(obj: Author) -> str:
+        return site_url(reverse("api:get_author", kwargs={"author_id": obj.pk}))
+
+    @staticmethod
+    def resolve_feeds(obj: Author) -> dict[str, str]:
+        return {
+            kind: site_url(reverse(f"web:author_{kind}", args=[obj.pk, obj.slug]))
+            for kind in ("rss", "atom", "json")
+        }
 
 
 class SourceHealth(Schema):

@@ -1,16 +1,93 @@
 from __future__ import annotations
 
+import unicodedata
+from typing import Literal
+
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from newsdesk.api import queries
-from newsdesk.api.pagination import CursorPage, CursorParams, cursor_page
-from newsdesk.api.schemas import ArticleSummary, AuthorDetail, errors
+from newsdesk.api.pagination import (
+    CursorPage,
+    CursorParams,
+    OffsetPage,
+    OffsetParams,
+    cursor_page,
+    offset_page,
+)
+from newsdesk.api.schemas import ArticleSummary, AuthorDetail, AuthorOut, errors
 from newsdesk.articles.models import Author
 
 router = Router(tags=["authors"])
 RECENT_ARTICLES = 10
+# Longer than any name worth typing, shorter than Author.name (200).
+MAX_NAME_QUERY = 100
+
+# Each sort ends in the id, so a page boundary never falls between equal rows.
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "id"),
+    "recent": ("-latest_article_at", "name", "id"),
+    "articles": ("-article_count", "name", "id"),
+}
+
+
+class AuthorFilters(Schema):
+    q: str | None = Field(
+        None,
+        max_length=MAX_NAME_QUERY,
+        description="part of the name, any case; plain text (no wildcards)",
+    )
+    outlet: str | None = Field(None, max_length=200, description="outlet slug")
+    sort: Literal["name", "recent", "articles"] = Field(
+        "name",
+        description="name: A to Z; recent: newest article first; articles: most articles first",
+    )
+
+    @field_validator("q")
+    @classmethod
+    def printable(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # A NUL would be refused by PostgreSQL with a server error; no name holds any.
+        if any(unicodedata.category(char) == "Cc" for char in value):
+            raise ValueError("the name may not contain control characters")
+        return value.strip() or None
+
+
+def filtered(authors: QuerySet[Author], filters: AuthorFilters) -> QuerySet[Author]:
+    if filters.q:
+        # icontains escapes % and _ (and the backslash): the text is matched as it is.
+        authors = authors.filter(name__icontains=filters.q)
+    if filters.outlet:
+        authors = authors.filter(outlet__slug=filters.outlet)
+    return authors.order_by(*ORDERINGS[filters.sort])
+
+
+@router.get(
+    "/authors",
+    response={200: OffsetPage[AuthorOut], **errors(422)},
+    summary="List authors",
+)
+def list_authors(
+    request: HttpRequest, filters: Query[AuthorFilters], page: Query[OffsetParams]
+) -> dict[str, object]:
+    """Authors with at least one original article, by name unless ``sort`` says otherwise
+    (``recent``: newest article first; ``articles``: most articles first; ties by name).
+
+    A copy of another article (``duplicate_of`` set: a wire story, an AMP page) counts for
+    nobody: an author whose articles are all copies, such as a wire reporter's row at an
+    outlet that republished the story, is not listed, and ``article_count`` and
+    ``latest_article_at`` cover originals only. ``/authors/{author_id}/articles`` lists copies too.
+
+    ``q`` matches anywhere in the name, ignoring case (for letters beyond ASCII, only on a
+    server running PostgreSQL); ``%``, ``_`` and the like are plain text. ``outlet`` is an
+    outlet slug (``/outlets``)."""
+    authors = filtered(queries.authors(), filters)
+    items = authors[page.offset : page.offset + page.limit]
+    return offset_page(request, list(items), authors.count(), page)
 
 
 @router.get(

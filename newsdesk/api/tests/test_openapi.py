@@ -14,6 +14,7 @@ EXPECTED_PATHS = {
     "/api/topics": {"get"},
     "/api/topics/{slug}": {"get"},
     "/api/topics/{slug}/articles": {"get"},
+    "/api/authors": {"get"},
     "/api/authors/{author_id}": {"get"},
     "/api/authors/{author_id}/articles": {"get"},
     "/api/outlets": {"get"},
@@ -36,6 +37,23 @@ def test_it_serves_an_openapi_document_listing_every_path(client: Client) -> Non
         for method, operation in operations.items():
             assert operation["responses"], (method, path)
             assert operation.get("summary"), (method, path)
+
+
+def test_it_documents_the_author_lists_filters_order_and_what_it_leaves_out(
+    client: Client,
+) -> None:
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/authors"]["get"]
+    assert operation["tags"] == ["authors"]
+    assert set(operation["responses"]) == {"200", "422", "429"}
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"q", "outlet", "sort", "limit", "offset"}
+    assert parameters["sort"]["schema"]["enum"] == ["name", "recent", "articles"]
+    assert parameters["sort"]["schema"]["default"] == "name"
+    assert {"maxLength": 100, "type": "string"} in parameters["q"]["schema"]["anyOf"]
+    assert parameters["limit"]["schema"]["maximum"] == 100
+    # Which authors are listed, and how copies count, is said where a client reads it.
+    assert "duplicate_of" in operation["description"]
+    assert "at least one original article" in operation["description"]
 
 
 def test_it_marks_the_readers_endpoints_as_needing_a_bearer_token(client: Client) -> None:
