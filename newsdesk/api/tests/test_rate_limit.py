@@ -25,6 +25,17 @@ def test_it_allows_the_limit_then_answers_429_with_retry_after(client: Client) -
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
+def test_it_limits_the_author_list_like_every_other_list(client: Client) -> None:
+    for _ in range(3):
+        assert client.get("/api/authors?q=ann&sort=recent").status_code == 200
+    response = client.get("/api/authors")
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Too many requests."}
+    assert 1 <= int(response["Retry-After"]) <= 60
+    # Refused before its parameters are read: a bad one is not a way around the limit.
+    assert client.get("/api/authors?limit=0").status_code == 429
+
+
 def test_it_counts_each_client_address_apart(client: Client) -> None:
     for _ in range(3):
         client.get("/api/topics", REMOTE_ADDR="192.0.2.1")
