@@ -23,12 +23,13 @@ def _signature(block: Block) -> bool:
     return 2 <= len(words) <= 8 and not any(ch.isdigit() for ch in block.text)
 
 
-def _names(block: Block, site: str | None, publisher: str | None) -> tuple[str, ...]:
+def _names(block: Block, site: str | None, publisher: str | None, first: bool) -> tuple[str, ...]:
     names = clean_author_names([block.text], site, publisher)
-    # A bold line in capitals ("İKİNCİ OPERASYON") is a subheading, not a signature.
+    # A bold line in capitals ("İKİNCİ OPERASYON") further down is a subheading, not a
+    # signature; as the body's very first line, before any text, it is the writer's name.
     ok = all(
         2 <= len(n.split()) <= 4
-        and not n.isupper()
+        and (first or not n.isupper())
         and all(w[0].isupper() or not w[0].isalpha() for w in n.split())
         for n in names
     )
@@ -46,7 +47,7 @@ def body_byline(
         block = blocks[i]
         if not _signature(block):
             continue
-        names = _names(block, site, publisher)
+        names = _names(block, site, publisher, first=i == 0)
         if names:
             return names, blocks[:i] + blocks[i + 1 :]
     return (), blocks

@@ -184,15 +184,53 @@ def _h1_texts(tree: HtmlElement) -> list[str]:
     return out
 
 
+# Where a page states its headline, in the order the automatic choice trusts them. An
+# operator can pin one per site (SiteRule.title_source) where the automatic choice picks
+# the wrong one: outlets differ in which of them carries the headline readers should see.
+TITLE_SOURCES: dict[str, str] = {
+    "og": "og:title",
+    "jsonld": "JSON-LD headline",
+    "twitter": "twitter:title",
+    "meta": '<meta name="title">',
+    "title": "<title>",
+    "h1": "first <h1>",
+}
+
+
+def _raw_titles(pm: PageMeta) -> dict[str, str | None]:
+    return {
+        "og": pm.first("og:title"),
+        "jsonld": jsonld.as_text((pm.ld_article or {}).get("headline")),
+        "twitter": pm.first("twitter:title"),
+        "meta": pm.first("title", "dc.title", "headline"),
+        "title": pm.title_tag,
+    }
+
+
+def title_variants(
+    pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None
+) -> dict[str, str]:
+    """Each source's headline (keys of TITLE_SOURCES), site suffixes and sections removed."""
+    sect = section(pm)
+    out = {
+        key: cleaned
+        for key, raw in _raw_titles(pm).items()
+        if raw and (cleaned := _strip_section(clean_title(raw, site, url), sect))
+    }
+    h1s = _h1_texts(tree)
+    if h1s:
+        out["h1"] = h1s[0]
+    return out
+
+
+def page_titles(tree: HtmlElement, url: str | None = None) -> dict[str, str]:
+    """:func:`title_variants` of a parsed page."""
+    pm = read_page_meta(tree)
+    return title_variants(pm, tree, site_name(pm), url)
+
+
 def title(pm: PageMeta, tree: HtmlElement, site: str | None, url: str | None) -> str | None:
-    art = pm.ld_article or {}
-    candidates = [
-        pm.first("og:title"),
-        jsonld.as_text(art.get("headline")),
-        pm.first("twitter:title"),
-        pm.first("title", "dc.title", "headline"),
-        pm.title_tag,
-    ]
+    candidates = list(_raw_titles(pm).values())
     raw = next((c for c in candidates if c), None)
     h1s = _h1_texts(tree)
     if raw is None:
@@ -416,6 +454,8 @@ _ROLE_SUFFIX = re.compile(
 
 
 _PARENS = re.compile(r"\s*\([^)]{0,40}\)")
+# A credit with a dateline place: "Associated Press in Valencia", "Shaun Walker in Kyiv".
+_IN_PLACE = re.compile(r"^(?P<who>.+?)\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}$")
 _CJK_ROLE = re.compile(r"\s*(?:기자|특파원|記者|特派員|编辑|記者)$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
 
@@ -455,6 +495,15 @@ def _is_outlet(name: str, outlets: tuple[str, ...]) -> bool:
                 return True
             if len(words) > 1 and (first == key or _initials(name) == key):
                 return True
+        # A word of the outlet's name and an initial: a CMS account named after the site
+        # ("Ilanga D" on Ilanga News).
+        if (
+            len(words) > 1
+            and len(first) >= 4
+            and first in {_squash(w) for w in outlet.split()}
+            and all(len(_squash(w)) <= 2 for w in words[1:])
+        ):
+            return True
     return False
 
 
@@ -470,6 +519,10 @@ def _entry_pieces(entry: str) -> list[str]:
     for piece in _SPLIT.split(entry):
         name = _PREFIX.sub("", piece).strip(" .,:;-–—|()[]\"'“”")
         name = _CJK_ROLE.sub("", name).strip()
+        if (placed := _IN_PLACE.match(name)) and (
+            _agency(placed["who"]) or _full_name(placed["who"])
+        ):
+            name = placed["who"]
         if name and not _SLUG.match(name):
             out.append(name)
     return out
@@ -693,7 +746,8 @@ def _in_teaser(el: HtmlElement) -> bool:
 
 def _byline_texts(tree: HtmlElement, xpath: str, limit: int = 6) -> list[str]:
     out: list[str] = []
-    for el in [e for e in tree.xpath(xpath) if not _in_teaser(e)][:limit]:
+    elements = [e for e in tree.xpath(xpath) if not _in_teaser(e)]
+    for el in elements[:limit]:
         name_el = el.find('.//*[@itemprop="name"]')
         text = name_el.get("content") or text_of(name_el) if name_el is not None else text_of(el)
         if text and len(text) < 120:

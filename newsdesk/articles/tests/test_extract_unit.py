@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsdesk.articles.extract import block_fingerprints, extract, sanitize_html
+from newsdesk.articles.extract import (
+    TITLE_SOURCES,
+    block_fingerprints,
+    extract,
+    page_titles,
+    sanitize_html,
+)
 from newsdesk.articles.extract.candidates import dom_blocks
 from newsdesk.articles.extract.dom import parse
 from newsdesk.articles.extract.language import detect_language
@@ -81,6 +87,11 @@ def test_title_prefers_visible_headline_over_decorated_meta() -> None:
         (["https://www.facebook.com/janedoe"], ()),
         (["Autor: Piotr Nowak"], ("Piotr Nowak",)),
         (["JANE DOE"], ("JANE DOE",)),
+        (["Associated Press in Valencia"], ("Associated Press",)),
+        (["Shaun Walker in Kyiv and Pjotr Sauer in Moscow"], ("Shaun Walker", "Pjotr Sauer")),
+        (["Daily Gull staff"], ()),
+        (["Daily D"], ()),
+        (["Dailey Dawn"], ("Dailey Dawn",)),
     ],
 )
 def test_clean_author_names(raw: list[str], expected: tuple[str, ...]) -> None:
@@ -429,3 +440,44 @@ def test_body_signature_after_standfirst_but_not_capital_subheads() -> None:
         "<article>" + article_body()[9:-10] + "<p><strong>SECOND OPERATION</strong></p></article>"
     )
     assert extract(page(caps)).authors == ()
+
+
+def test_body_signature_in_capitals_only_as_the_first_line() -> None:
+    signed = "<article><p><strong>MTHOBISI SITHOLE</strong></p>" + article_body()[9:]
+    ex = extract(page(signed))
+    assert ex.authors == ("MTHOBISI SITHOLE",)
+    assert "MTHOBISI" not in ex.text
+    later = "<article>" + article_body(2)[9:-10] + "<p><strong>SECOND OPERATION</strong></p>"
+    later += article_body(4)[9:]
+    assert extract(page(later)).authors == ()
+
+
+def test_cms_account_named_after_the_site_is_not_an_author() -> None:
+    ld = (
+        '<meta property="og:site_name" content="Ilanga News">'
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H",'
+        '"author":{"@type":"Person","name":"Ilanga D"}}</script>'
+    )
+    body = "<article><p><strong>Thandi Mokoena</strong></p>" + article_body()[9:]
+    assert extract(page(body, ld)).authors == ("Thandi Mokoena",)
+
+
+def test_page_titles_lists_each_source_cleaned() -> None:
+    head = (
+        "<title>Harbour plan approved | The Daily Gull</title>"
+        "<meta property='og:site_name' content='The Daily Gull'>"
+        "<meta property='og:title' content='Gull harbour plan gets the nod'>"
+        "<meta name='twitter:title' content='Gull harbour plan gets the nod'>"
+        '<script type="application/ld+json">{"@type":"NewsArticle",'
+        '"headline":"Harbour plan approved after long debate"}</script>'
+    )
+    tree = parse(page("<h1>Harbour plan approved</h1>" + article_body(), head))
+    assert tree is not None
+    assert page_titles(tree) == {
+        "og": "Gull harbour plan gets the nod",
+        "jsonld": "Harbour plan approved after long debate",
+        "twitter": "Gull harbour plan gets the nod",
+        "title": "Harbour plan approved",
+        "h1": "Harbour plan approved",
+    }
+    assert set(page_titles(tree)) <= set(TITLE_SOURCES)
