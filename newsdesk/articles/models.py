@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from newsdesk.articles.extract import TITLE_SOURCES
+
 
 class Author(models.Model):
     name = models.CharField(max_length=200)
@@ -169,6 +171,13 @@ class SiteRule(models.Model):
         blank=True, help_text="CSS selectors of elements to remove, one per line."
     )
     title_selector = models.CharField(max_length=500, blank=True)
+    title_source = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=list(TITLE_SOURCES.items()),
+        help_text="Where this site puts the headline readers should see; blank chooses "
+        "automatically. A title selector, when given, wins.",
+    )
     author_selector = models.CharField(max_length=500, blank=True)
     date_selector = models.CharField(
         max_length=500,

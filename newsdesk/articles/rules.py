@@ -20,14 +20,18 @@ from urllib.parse import urlsplit
 import lxml.html
 from dateutil import parser as dateparser
 from django.db.models import Q
-from lxml.etree import ParserError
 
-from newsdesk.articles.extract import Extraction, extract
+from newsdesk.articles.extract import (
+    TITLE_SOURCES,
+    Extraction,
+    decode,
+    extract,
+    page_titles,
+    parse,
+)
 from newsdesk.articles.models import SiteRule
 from newsdesk.sources.models import Outlet
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _BY = re.compile(r"^\s*(?:by|von|par|por)\s+", re.I)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
 
@@ -118,32 +122,11 @@ def extract_with_rule(
     narrowed = _narrow(tree, rule, notes)
     source: bytes | str = lxml.html.tostring(tree, encoding="unicode") if narrowed else html
     result = extract(source, url, boilerplate=boilerplate)
-    return RuleOutcome(_override(result, original, rule, notes), notes)
+    return RuleOutcome(_override(result, original, url, rule, notes), notes)
 
 
 def _parse(html: bytes | str) -> lxml.html.HtmlElement | None:
-    text = html if isinstance(html, str) else decode(html)
-    text = _XML_DECL.sub("", text, count=1)
-    if not text.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(text)
-    except (ParserError, ValueError):
-        return None
-
-
-def decode(body: bytes) -> str:
-    """Bytes to text: the page's declared charset, else UTF-8, else Windows-1252."""
-    found = _CHARSET.search(body[:4096])
-    if found:
-        try:
-            return body.decode(found.group(1).decode("ascii"), errors="replace")
-        except LookupError:
-            pass
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
+    return parse(decode(html))
 
 
 def _narrow(tree: lxml.html.HtmlElement, rule: SiteRule, notes: list[str]) -> bool:
@@ -180,7 +163,7 @@ def _outermost(elements: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElem
 
 
 def _override(
-    result: Extraction, tree: lxml.html.HtmlElement, rule: SiteRule, notes: list[str]
+    result: Extraction, tree: lxml.html.HtmlElement, url: str, rule: SiteRule, notes: list[str]
 ) -> Extraction:
     changes: dict[str, object] = {}
     if rule.title_selector.strip():
@@ -189,6 +172,14 @@ def _override(
             changes["title"] = title
         else:
             notes.append("title selector matched nothing")
+    elif rule.title_source:
+        label = TITLE_SOURCES.get(rule.title_source, rule.title_source)
+        pinned = page_titles(tree, url).get(rule.title_source)
+        if pinned:
+            changes["title"] = pinned
+            notes.append(f"title from {label}")
+        else:
+            notes.append(f"the page has no {label}: title chosen automatically")
     if rule.author_selector.strip():
         names = _names(_select(tree, rule.author_selector))
         if names:

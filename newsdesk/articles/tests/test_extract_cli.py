@@ -104,3 +104,20 @@ def test_extract_url_refuses_a_private_address_unless_allowed(
     settings.NEWSDESK_FETCH_ALLOW_NETWORKS = []
     with pytest.raises(CommandError, match="127.0.0.1"):
         call_command("extract", page_server, stdout=io.StringIO())
+
+
+def test_extract_titles_lists_every_headline_source(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(PAGE.replace("<body>", "<body><h1>Promenade to grow by two kilometres</h1>"))
+    out = io.StringIO()
+    call_command("extract", str(path), "--titles", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "  * title    <title>              Harbour plan approved" in lines
+    assert "    h1       first <h1>           Promenade to grow by two kilometres" in lines
+    assert "    og       og:title             -" in lines
+    out = io.StringIO()
+    call_command("extract", str(path), "--titles", "--json", stdout=out)
+    assert json.loads(out.getvalue())["title_sources"] == {
+        "title": "Harbour plan approved",
+        "h1": "Promenade to grow by two kilometres",
+    }

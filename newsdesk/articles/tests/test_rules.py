@@ -299,3 +299,48 @@ def test_it_checks_a_rule_on_a_stored_article_from_the_cli_without_fetching(
     without, with_rule = text.split("=== With the rule")
     assert "removed 1 × p.promo" in text
     assert PROMO in without and PROMO not in with_rule
+
+
+def two_headline_page() -> str:
+    """The social headline in og:title, the edited one in JSON-LD and the <h1>."""
+    body = "".join(f"<p>{p}</p>" for p in story("rules"))
+    return (
+        '<html lang="en"><head><meta charset="utf-8"><title>Ferry fares rise | Gazette</title>'
+        '<meta property="og:title" content="You will pay more for the ferry from May">'
+        '<script type="application/ld+json">{"@type":"NewsArticle",'
+        '"headline":"Ferry fares rise by a fifth from May"}</script></head><body>'
+        f'<h1 class="headline">Ferry fares rise by a fifth from May</h1><article>{body}</article>'
+        "</body></html>"
+    )
+
+
+@pytest.mark.django_db
+def test_it_takes_the_title_from_the_source_the_operator_pinned() -> None:
+    assert extract(two_headline_page(), URL).title == "You will pay more for the ferry from May"
+    outcome = extract_with_rule(rule(title_source="jsonld"), two_headline_page(), URL)
+    assert outcome.extraction.title == "Ferry fares rise by a fifth from May"
+    assert "title from JSON-LD headline" in outcome.notes
+    by_tag = extract_with_rule(rule(title_source="title"), two_headline_page(), URL)
+    assert by_tag.extraction.title == "Ferry fares rise"
+
+
+@pytest.mark.django_db
+def test_a_pinned_title_source_the_page_lacks_keeps_the_automatic_title() -> None:
+    outcome = extract_with_rule(rule(title_source="twitter"), two_headline_page(), URL)
+    assert outcome.extraction.title == "You will pay more for the ferry from May"
+    assert "the page has no twitter:title: title chosen automatically" in outcome.notes
+
+
+@pytest.mark.django_db
+def test_a_title_selector_wins_over_a_pinned_title_source() -> None:
+    pinned = rule(title_source="og", title_selector="h1.headline")
+    outcome = extract_with_rule(pinned, two_headline_page(), URL)
+    assert outcome.extraction.title == "Ferry fares rise by a fifth from May"
+
+
+@pytest.mark.django_db
+def test_an_unknown_title_source_is_a_validation_error() -> None:
+    bad = SiteRule(host_pattern="*.gazette.example", title_source="rss")
+    with pytest.raises(ValidationError) as caught:
+        bad.full_clean()
+    assert "title_source" in caught.value.message_dict

@@ -9,6 +9,7 @@ With the site's knowledge from the database (an operator checking a rule):
     newsdesk extract URL --rule-from-db [--compare]   # the enabled rule for that site
     newsdesk extract page.html --url URL --rule 7     # rule 7, even while disabled
     newsdesk extract URL --learned                    # with the site's learned boilerplate
+    newsdesk extract page.html --titles               # every headline source, for a rule
 
 A URL of a stored article then uses its kept page when there is one (no fetch).
 """
@@ -38,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("source", help="http(s) URL to fetch, a file path, or - for stdin")
         parser.add_argument("--url", default=None, help="the page's URL (for a file or stdin)")
         parser.add_argument("--json", action="store_true", help="print a JSON object")
+        parser.add_argument(
+            "--titles",
+            action="store_true",
+            help="also list the headline each part of the page gives (og:title, JSON-LD, "
+            "<title>, <h1>…), to choose a SiteRule title source",
+        )
         site = parser.add_argument_group("site knowledge from the database")
         site.add_argument(
             "--rule-from-db", action="store_true", help="apply the site's enabled SiteRule"
@@ -64,13 +71,19 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"no such file: {source}")
             body = path.read_bytes()
+        titles = _titles(body, url) if options["titles"] else None
         if not uses_db:
-            self._show(extract(body, url), options["json"])
+            self._show(extract(body, url), options["json"], titles)
             return
-        self._with_site(body, url, outlet, options)
+        self._with_site(body, url, outlet, options, titles)
 
     def _with_site(
-        self, body: bytes, url: str | None, outlet: Outlet | None, options: dict[str, Any]
+        self,
+        body: bytes,
+        url: str | None,
+        outlet: Outlet | None,
+        options: dict[str, Any],
+        titles: dict[str, str] | None,
     ) -> None:
         from newsdesk.articles.boilerplate import learned
         from newsdesk.articles.rules import extract_with_rule
@@ -81,7 +94,7 @@ class Command(BaseCommand):
         boilerplate = learned(outlet) if options["learned"] else frozenset()
         outcome = extract_with_rule(rule, body, page_url, boilerplate=boilerplate)
         if not options["compare"]:
-            self._show(outcome.extraction, options["json"])
+            self._show(outcome.extraction, options["json"], titles)
             for note in [f"rule: {rule or 'none'}", *outcome.notes]:
                 self.stderr.write(note)
             return
@@ -100,11 +113,40 @@ class Command(BaseCommand):
         lines += ["", "=== With the rule", *as_lines(outcome.extraction)]
         self.stdout.write("\n".join(lines))
 
-    def _show(self, result: Extraction, as_json_object: bool) -> None:
+    def _show(
+        self, result: Extraction, as_json_object: bool, titles: dict[str, str] | None = None
+    ) -> None:
         if as_json_object:
-            self.stdout.write(json.dumps(as_json(result), indent=2, ensure_ascii=False))
+            data = as_json(result)
+            if titles is not None:
+                data["title_sources"] = titles
+            self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        lines = as_lines(result)
+        if titles is not None:
+            lines[1:1] = title_lines(titles, result.title)
+        self.stdout.write("\n".join(lines))
+
+
+def _titles(body: bytes, url: str | None) -> dict[str, str]:
+    from newsdesk.articles.extract import decode, page_titles, parse
+
+    tree = parse(decode(body))
+    return page_titles(tree, url) if tree is not None else {}
+
+
+def title_lines(titles: dict[str, str], chosen: str | None) -> list[str]:
+    """The headline of each source, the chosen one marked, in SiteRule.title_source terms."""
+    from newsdesk.articles.extract import TITLE_SOURCES
+
+    lines = ["Headline sources (SiteRule title source: value; * = used):"]
+    for key, label in TITLE_SOURCES.items():
+        if key in titles:
+            mark = "*" if titles[key] == chosen else " "
+            lines.append(f"  {mark} {key:8} {label:20} {titles[key]}")
         else:
-            self.stdout.write("\n".join(as_lines(result)))
+            lines.append(f"    {key:8} {label:20} -")
+    return lines
 
 
 def _page_from_db(url: str) -> tuple[bytes, str, Outlet | None]:
