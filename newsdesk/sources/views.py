@@ -41,7 +41,6 @@ def opml_import(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def opml_export(request: HttpRequest) -> HttpResponse:
-    data, _ = export_opml()
-    response = HttpResponse(data, content_type="text/x-opml; charset=utf-8")
+    response = HttpResponse(export_opml().data, content_type="text/x-opml; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="newsdesk-sources.opml"'
     return response

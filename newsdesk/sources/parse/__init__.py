@@ -14,7 +14,7 @@ from .discover import (
 )
 from .feeds import DEFAULT_MAX_ITEMS, FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from .links import find_article_links, looks_like_article_url
-from .opml import OpmlFeed, OpmlParseError, ParsedOpml, build_opml, parse_opml
+from .opml import OpmlOutline, OpmlParseError, ParsedOpml, build_opml, parse_opml
 from .sitemap import (
     GOOGLE_NEWS_NAMESPACE,
     MAX_SITEMAP_BYTES,
@@ -36,7 +36,7 @@ __all__ = [
     "DiscoveredFeed",
     "FeedEntry",
     "FeedParseError",
-    "OpmlFeed",
+    "OpmlOutline",
     "OpmlParseError",
     "ParsedFeed",
     "ParsedOpml",

@@ -36,7 +36,9 @@ SITEMAP_SAMPLES = [
     (DATA / name).read_bytes()
     for name in ("news-sitemap.xml", "sitemap-index.xml", "news-sitemap.xml.gz")
 ]
-OPML_SAMPLES = [(DATA / "subscriptions.opml").read_bytes()]
+OPML_SAMPLES = [
+    (DATA / name).read_bytes() for name in ("subscriptions.opml", "newsdesk-export.opml")
+]
 HTML_SAMPLES = [
     b'<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml"></head>'
     b'<body><nav><a href="/tag/x">x</a></nav><article><a href="/2024/05/06/a-long-story-slug">'
@@ -66,7 +68,9 @@ def mutated(draw: st.DrawFn, samples: list[bytes]) -> bytes:
                 st.sampled_from(
                     [b"<", b">", b"&", b"&amp;", b"]]>", b"<![CDATA[", b"<!DOCTYPE x [", b'"',
                      b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"<item>", b"</entry>", b"{", b"}",
-                     b"<outline xmlUrl='feed://x'>", b"&#0;", b"&#xD800;", b"<!--", b"\\u0000"]
+                     b"<outline xmlUrl='feed://x'>", b"&#0;", b"&#xD800;", b"<!--", b"\\u0000",
+                     b"newsdesk:kind='", b'newsdesk:include="[', b"xmlns:newsdesk='x'",
+                     b"<outline type='link' url='http://x/a.opml'>"]
                 )
             )  # fmt: skip
             data[start:start] = snippet
@@ -114,9 +118,13 @@ def test_parse_sitemap_raises_only_sitemap_parse_error(body):
 @given(st.one_of(any_bytes, mutated(OPML_SAMPLES)))
 def test_parse_opml_raises_only_opml_parse_error(body):
     try:
-        parse_opml(body)
+        parsed = parse_opml(body)
     except OpmlParseError:
         return
+    for outline in parsed.outlines:
+        assert outline.url.lower().startswith(("http://", "https://"))
+        assert all(isinstance(p, str) for p in outline.include + outline.exclude)
+        assert len(outline.kind) <= 40
 
 
 @FUZZ

@@ -142,7 +142,7 @@ def test_it_round_trips_opml_with_a_report(tmp_path: Path, gazette: Site) -> Non
         )
     )
     report = sources("import", str(incoming))
-    assert report.splitlines()[0] == "Added 1, skipped 1 (already followed), failed 2."
+    assert report.splitlines()[0] == "Added 1, skipped 1 (already followed), failed 2, left out 0."
     assert "added    https://other.example/feed.xml" in report
     assert f"skipped  {gazette.url('/news.rss')} (already followed)" in report
     assert "failed   http://192.168.1.1/feed: 192.168.1.1 is a private network address" in report
@@ -152,6 +152,39 @@ def test_it_round_trips_opml_with_a_report(tmp_path: Path, gazette: Site) -> Non
         "https://other.example/feed.xml",
     }
     assert Outlet.objects.get(sources__url="https://other.example/feed.xml").name == "other.example"
+
+
+def test_it_exports_and_imports_sitemaps_and_section_pages(tmp_path: Path, gazette: Site) -> None:
+    sources("add", gazette.url("/"), "--pick", "2", "--outlet", "Harbour Gazette")
+    sources(
+        "add",
+        gazette.url("/"),
+        "--kind",
+        "html",
+        "--outlet",
+        "Harbour Gazette",
+        "--include",
+        "/news/",
+    )
+    before = {
+        (s.url, s.kind, s.outlet.name, tuple(s.include_patterns)) for s in Source.objects.all()
+    }
+    exported = tmp_path / "backup.opml"
+    err = io.StringIO()
+    call_command("sources", "export", str(exported), stdout=io.StringIO(), stderr=err)
+    assert "Exported 0 feeds and 2 sitemaps or section pages" in err.getvalue()
+
+    Source.objects.all().delete()
+    Outlet.objects.all().delete()
+    report = sources("import", str(exported))
+
+    assert report.splitlines()[0] == "Added 2, skipped 0 (already followed), failed 0, left out 0."
+    assert f"added    {gazette.url('/news-sitemap.xml')}" in report
+    after = {
+        (s.url, s.kind, s.outlet.name, tuple(s.include_patterns)) for s in Source.objects.all()
+    }
+    assert after == before
+    assert {kind for _, kind, _, _ in after} == {"sitemap", "html"}
 
 
 def test_it_refuses_a_file_that_is_not_opml(tmp_path: Path) -> None:

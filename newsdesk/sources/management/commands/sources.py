@@ -46,9 +46,9 @@ class Command(BaseCommand):
         add.add_argument("--exclude", action="append", default=[], help="regex for links")
         listing = actions.add_parser("list", help="every source with its health")
         listing.add_argument("--json", action="store_true")
-        imports = actions.add_parser("import", help="follow the feeds of an OPML file")
+        imports = actions.add_parser("import", help="follow the sources of an OPML file")
         imports.add_argument("file", help="OPML file, or - for stdin")
-        exports = actions.add_parser("export", help="write the feeds as OPML")
+        exports = actions.add_parser("export", help="write every source as OPML")
         exports.add_argument("file", help="output file, or - for stdout")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -131,13 +131,15 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(report.lines()))
 
     def _export(self, options: dict[str, Any]) -> None:
-        data, left_out = export_opml()
+        export = export_opml()
         if options["file"] == "-":
-            self.stdout.write(data.decode("utf-8"), ending="")
+            self.stdout.write(export.data.decode("utf-8"), ending="")
         else:
-            Path(options["file"]).write_bytes(data)
-        if left_out:
-            self.stderr.write(f"{left_out} sitemap or section-page sources are not in OPML.")
+            Path(options["file"]).write_bytes(export.data)
+        self.stderr.write(
+            f"Exported {export.feeds} feeds and {export.others} sitemaps or section pages "
+            "(feed readers list only the feeds; Newsdesk imports them all)."
+        )
 
 
 def _describe(candidate: Candidate) -> str:
