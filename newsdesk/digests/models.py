@@ -109,7 +109,8 @@ class AlertDelivery(models.Model):
 
 
 class Suppression(models.Model):
-    """An address we no longer email: it bounced for good, complained, or an operator said so.
+    """An address we no longer email: it bounced for good, complained, kept failing
+    temporarily with nothing delivered (digests/soft_bounces.py), or an operator said so.
 
     Plan and send skip its readers with this reason recorded; confirmations are not sent.
     Addresses are stored lower-cased.
@@ -119,6 +120,7 @@ class Suppression(models.Model):
         HARD_BOUNCE = "hard_bounce", "Permanent bounce"
         COMPLAINT = "complaint", "Spam complaint"
         MANUAL = "manual", "Added by an operator"
+        SOFT_BOUNCES = "soft_bounces", "Repeated temporary failures"
 
     email = models.EmailField(max_length=254, unique=True)
     reason = models.CharField(max_length=12, choices=Reason.choices)
@@ -141,8 +143,10 @@ class Suppression(models.Model):
 class EmailEvent(models.Model):
     """What a mail server or provider told us about one message: the bounce log.
 
-    Temporary failures are only recorded here (the sending MTA, or our own backoff for
-    4xx at send time, retries them); permanent ones also create a Suppression.
+    Permanent failures and complaints also create a Suppression at once. Temporary ones
+    are retried (by the sending MTA, or our own backoff for 4xx at send time) and only
+    suppress the address when they keep coming with nothing delivered in between
+    (digests/soft_bounces.py).
     """
 
     class Kind(models.TextChoices):

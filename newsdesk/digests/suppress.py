@@ -3,7 +3,8 @@
 Every path that learns about a failed address ends here: SMTP 5xx at send time
 (send.py, alerts.py), delivery-status reports (bounces.py, ``processbounces``) and
 provider webhooks (webhooks.py). Permanent failures and complaints suppress the
-address; temporary ones are only logged (the sender's own backoff retries them).
+address at once; temporary ones are retried, and suppress it only when they keep coming
+with nothing delivered in between (soft_bounces.py: N over D days).
 """
 
 from __future__ import annotations
@@ -19,12 +20,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
+from newsdesk.conf import ConfigError
+from newsdesk.digests import soft_bounces
 from newsdesk.digests.models import EmailEvent, Suppression
 
 log = logging.getLogger(__name__)
 Reason = Suppression.Reason
 Kind = EmailEvent.Kind
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+# A stronger reason replaces a weaker one already on the list: a complaint replaces any
+# other, a permanent bounce replaces repeated temporary failures.
+_REPLACES: dict[str, list[str]] = {
+    Reason.COMPLAINT: [Reason.HARD_BOUNCE, Reason.MANUAL, Reason.SOFT_BOUNCES],
+    Reason.HARD_BOUNCE: [Reason.SOFT_BOUNCES],
+}
+# Why we do not write to an address, for the person typing it into a form.
+_PLAIN: dict[str, str] = {
+    Reason.HARD_BOUNCE: "its mail server told us it does not exist or refuses our mail",
+    Reason.COMPLAINT: "a message we sent to it was reported as spam",
+    Reason.SOFT_BOUNCES: "our mail to it kept failing for days and none of it got through",
+    Reason.MANUAL: "the site's operator stopped mail to it",
+}
 
 
 @dataclass(frozen=True)
@@ -65,12 +81,30 @@ def is_suppressed_expr() -> Exists:
 
 
 def explain(reason: str) -> str:
+    """A short line for the admin and the deliveries' error column."""
     label = Reason(reason).label if reason in Reason.values else reason
     return f"Suppressed address: {label}."
 
 
+def in_plain_words(reason: str) -> str:
+    """Why mail to the address stopped, for its owner ("a message ... was reported ...")."""
+    return _PLAIN.get(reason, "it is on our list of addresses not to email")
+
+
+def blocked_notice(reason: str) -> str:
+    """What a form says when it will not email an address: why, and what to do about it."""
+    return (
+        f"We can't send email to this address: {in_plain_words(reason)}. If it is yours "
+        "and you want our mail again, contact the site's operator to have it unblocked."
+    )
+
+
 def suppress(email: str, reason: str, source: str, detail: str = "") -> bool:
-    """Add ``email`` to the list; True when it was not there yet. A complaint wins."""
+    """Add ``email`` to the list; True when it was not there yet.
+
+    Safe to repeat and to race: the unique address makes the second insert fail, and
+    then a stronger reason replaces a weaker one (see _REPLACES) in one UPDATE.
+    """
     email = normal(email)
     try:
         with transaction.atomic():
@@ -78,15 +112,23 @@ def suppress(email: str, reason: str, source: str, detail: str = "") -> bool:
                 email=email, reason=reason, source=source[:100], detail=detail[:2000]
             )
     except IntegrityError:
-        if reason == Reason.COMPLAINT:
-            Suppression.objects.filter(email=email).exclude(reason=reason).update(reason=reason)
+        weaker = _REPLACES.get(reason)
+        if weaker:
+            Suppression.objects.filter(email=email, reason__in=weaker).update(
+                reason=reason, source=source[:100], detail=detail[:2000]
+            )
         return False
     log.info("suppressed %s: %s (%s)", email, reason, source)
     return True
 
 
 def record(outcome: Outcome) -> EmailEvent:
-    """Log one report; suppress the address when the failure is permanent."""
+    """Log one report; suppress the address when the failure is permanent, or when it is
+    temporary and the address has failed like this for days (soft_bounces.py).
+
+    Every channel ends here (SMTP refusals through suppress_refused, DSNs, webhooks), so
+    the soft-bounce rule is applied once, for all of them.
+    """
     event = EmailEvent.objects.create(
         email=normal(outcome.email),
         kind=outcome.kind,
@@ -99,7 +141,24 @@ def record(outcome: Outcome) -> EmailEvent:
         suppress(outcome.email, Reason.HARD_BOUNCE, outcome.source, outcome.diagnostic)
     elif outcome.kind == Kind.COMPLAINT:
         suppress(outcome.email, Reason.COMPLAINT, outcome.source, outcome.diagnostic)
+    elif outcome.kind == Kind.SOFT_BOUNCE:
+        suppress_if_failing(event.email, outcome.source)
     return event
+
+
+def suppress_if_failing(email: str, source: str) -> bool:
+    """Apply the soft-bounce rule to ``email``; True when it suppressed the address now."""
+    try:
+        applied = soft_bounces.rule()
+    except ConfigError as exc:
+        log.error("%s; using the defaults until it is fixed", exc)
+        applied = soft_bounces.Rule()
+    if applied.limit == 0 or suppressed_reason(email) is not None:
+        return False
+    run = soft_bounces.current_run(normal(email), applied=applied)
+    if not soft_bounces.calls_for_suppression(run, applied):
+        return False
+    return suppress(email, Reason.SOFT_BOUNCES, source, run.detail(applied))
 
 
 def enhanced_status(text: str) -> str:
@@ -131,8 +190,13 @@ def refused_recipients(exc: Exception) -> list[tuple[str, int, str]]:
     return []
 
 
-def suppress_refused(exc: Exception, source: str = "smtp") -> list[str]:
-    """Record an SMTP refusal; return the addresses it suppressed (5xx), if any."""
+def suppress_refused(exc: Exception, source: str = soft_bounces.SEND_TIME_SOURCE) -> list[str]:
+    """Record an SMTP refusal; return the addresses it refused for good (5xx), if any.
+
+    A 4xx that tips an address over the soft-bounce rule suppresses it too, but is not
+    returned: the sender keeps the message for a retry, which then finds the address
+    suppressed and records why (suppress.explain).
+    """
     suppressed = []
     for address, code, text in refused_recipients(exc):
         permanent = is_permanent(code, text)
