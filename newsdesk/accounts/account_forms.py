@@ -22,8 +22,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import get_connection
 from django.urls import reverse
 
+from newsdesk.accounts.forms import refuse_suppressed
 from newsdesk.accounts.models import Reader
 from newsdesk.digests.render import build_email
+from newsdesk.digests.suppress import suppressed_reason
 from newsdesk.topics.models import Follow
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+        email = str(self.cleaned_data["email"]).strip().lower()
+        refuse_suppressed(email, "sign-up")
+        return email
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -156,7 +160,11 @@ class LoginForm(AuthenticationForm):
 
 
 class AccountPasswordResetForm(PasswordResetForm):
-    """Django's reset form, sending through the project's one email builder."""
+    """Django's reset form, sending through the project's one email builder.
+
+    Nothing goes to a suppressed address, and the page after is the same as always: it
+    must not say whether the address has an account or is suppressed.
+    """
 
     def send_mail(
         self,
@@ -167,6 +175,10 @@ class AccountPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
+        reason = suppressed_reason(to_email)
+        if reason is not None:
+            log.info("no password reset email to suppressed address %s (%s)", to_email, reason)
+            return
         path = reverse("accounts:password-reset-confirm", args=[context["uid"], context["token"]])
         email_context = {
             "reset_url": settings.SITE_URL + path,

@@ -52,6 +52,7 @@ from newsdesk.accounts.account_forms import (
 from newsdesk.accounts.models import Consent, Reader
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.render import build_email
+from newsdesk.digests.suppress import suppressed_reason
 from newsdesk.topics.models import Follow, TopicArticle
 from newsdesk.web.views import article_list, paginate
 
@@ -165,7 +166,14 @@ def account_links() -> dict[str, str]:
 
 
 def send_account_email(name: str, to: str, context: dict[str, Any]) -> None:
-    """Transactional mail (from DEFAULT_FROM_EMAIL) through the one email builder."""
+    """Transactional mail (from DEFAULT_FROM_EMAIL) through the one email builder.
+
+    Never to a suppressed address: SignupForm refuses one with a message, and this
+    catches one suppressed since (nothing is sent, the page is the usual one)."""
+    reason = suppressed_reason(to)
+    if reason is not None:
+        log.info("no %s email to suppressed address %s (%s)", name, to, reason)
+        return
     full = {"email": to, "site_url": settings.SITE_URL, **context}
     message = build_email(name, full, to=to, from_email=settings.DEFAULT_FROM_EMAIL)
     get_connection(timeout=settings.EMAIL_TIMEOUT).send_messages([message])

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import logging
 import zoneinfo
 
 from django import forms
+
+from newsdesk.digests.suppress import blocked_notice, suppressed_reason
+
+log = logging.getLogger(__name__)
 
 
 def valid_zone(value: str) -> str:
@@ -17,6 +22,15 @@ def valid_zone(value: str) -> str:
     return value
 
 
+def refuse_suppressed(email: str, what: str) -> None:
+    """A form error (and a log line) when ``email`` is on the suppression list: nothing
+    can be mailed to it, so a confirmation link would never arrive."""
+    reason = suppressed_reason(email)
+    if reason is not None:
+        log.info("%s for suppressed address %s refused (%s)", what, email, reason)
+        raise forms.ValidationError(blocked_notice(reason), code="suppressed")
+
+
 class FollowForm(forms.Form):
     email = forms.EmailField(label="Your email address", max_length=254)
     daily = forms.BooleanField(label="Daily digest, every morning", required=False, initial=True)
@@ -27,7 +41,9 @@ class FollowForm(forms.Form):
     page_url = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+        email = str(self.cleaned_data["email"]).strip().lower()
+        refuse_suppressed(email, "follow request")
+        return email
 
     def clean_time_zone(self) -> str:
         return valid_zone(self.cleaned_data.get("time_zone", ""))

@@ -111,10 +111,11 @@ def request_follow(request: HttpRequest, topic: Topic, data: dict[str, object]) 
 
 
 def send_confirmation(consent: Consent) -> None:
-    if suppressed_reason(consent.reader.email):
-        # It bounced for good or complained: no mail at all, and the page says nothing
-        # different (it must not tell a stranger which addresses are suppressed).
-        log.info("no confirmation to suppressed address for consent %s", consent.pk)
+    # FollowForm already refuses a suppressed address with a message saying why; this
+    # catches one suppressed since the form was checked: no mail at all.
+    reason = suppressed_reason(consent.reader.email)
+    if reason is not None:
+        log.info("no confirmation to suppressed address for consent %s (%s)", consent.pk, reason)
         return
     token = tokens.confirm_token(consent.pk)
     context = {
