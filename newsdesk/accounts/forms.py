@@ -28,7 +28,7 @@ def refuse_suppressed(email: str, what: str) -> None:
     reason = suppressed_reason(email)
     if reason is not None:
         log.info("%s for suppressed address %s refused (%s)", what, email, reason)
-        raise forms.ValidationError(blocked_notice(reason), code="suppressed")
+        raise forms.ValidationError(blocked_notice(), code="suppressed")
 
 
 class FollowForm(forms.Form):

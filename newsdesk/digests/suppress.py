@@ -91,11 +91,16 @@ def in_plain_words(reason: str) -> str:
     return _PLAIN.get(reason, "it is on our list of addresses not to email")
 
 
-def blocked_notice(reason: str) -> str:
-    """What a form says when it will not email an address: why, and what to do about it."""
+def blocked_notice() -> str:
+    """What a public form says when it will not email an address.
+
+    Deliberately without the reason: anyone can type any address into a form, and why we
+    stopped (a complaint, bounces) is the owner's business. The owner sees the reason on
+    their signed manage page (``in_plain_words``).
+    """
     return (
-        f"We can't send email to this address: {in_plain_words(reason)}. If it is yours "
-        "and you want our mail again, contact the site's operator to have it unblocked."
+        "We can't send email to this address. If it is yours and you want our mail again, "
+        "contact the site's operator to have it unblocked."
     )
 
 

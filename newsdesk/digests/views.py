@@ -105,7 +105,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "reader": reader,
         "form": form,
         "saved": request.GET.get("saved") == "1",
-        "suppressed": suppress.suppressed_reason(reader.email),
+        "suppressed": _why_suppressed(reader.email),
         "all_token": tokens.unsubscribe_token(reader.pk),
     }
     return render(request, "digests/manage.html", context, status=400 if form.errors else 200)
+
+
+def _why_suppressed(email: str) -> str | None:
+    """Why mail to the reader stopped, in plain words; the page is the owner's (signed)."""
+    reason = suppress.suppressed_reason(email)
+    return suppress.in_plain_words(reason) if reason else None

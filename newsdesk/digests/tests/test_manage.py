@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from newsdesk.accounts import tokens
 from newsdesk.accounts.models import Reader
+from newsdesk.digests import suppress
 from newsdesk.digests.management.commands.senddigests import run_once
 from newsdesk.digests.models import DigestDelivery
 from newsdesk.digests.tests.helpers import Sink, make_article, make_reader, make_topic, parts
@@ -117,3 +118,24 @@ def test_it_resubscribes_and_a_changed_hour_moves_the_planned_digest(
     assert sink.messages == [] and not DigestDelivery.objects.exists()
     run_once(DUE + dt.timedelta(hours=2, minutes=1))
     assert len(sink.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("complaint", "a message we sent to it was reported as spam"),
+        ("soft_bounces", "our mail to it kept failing for days and none of it got through"),
+        ("hard_bounce", "its mail server told us it does not exist or refuses our mail"),
+    ],
+)
+def test_the_owners_manage_page_says_why_mail_stopped(reason: str, words: str) -> None:
+    reader = make_reader(topics=[make_topic("Tech")])
+    suppress.suppress(reader.email, reason, source="test")
+    page = Client().get(manage_path(reader)).content.decode()
+    assert f"We stopped emailing this address: {words}." in page
+
+
+def test_the_manage_page_of_a_deliverable_address_shows_no_suppression() -> None:
+    reader = make_reader(topics=[make_topic("Tech")])
+    page = Client().get(manage_path(reader)).content.decode()
+    assert "We stopped emailing" not in page

@@ -109,7 +109,7 @@ def test_five_soft_bounces_spread_over_eight_days_suppress_with_their_own_reason
     assert "nothing delivered in between (limit: 5 over 7 days)" in row.detail
     assert row.detail.endswith("Last: 4.2.2 452 4.2.2 Mailbox over quota")
     assert suppress.explain(row.reason) == "Suppressed address: Repeated temporary failures."
-    assert "kept failing for days" in suppress.blocked_notice(row.reason)
+    assert "kept failing for days" in suppress.in_plain_words(row.reason)
 
 
 def test_a_delivery_after_the_first_soft_bounce_starts_the_count_again() -> None:
