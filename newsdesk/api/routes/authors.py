@@ -46,14 +46,15 @@ class AuthorFilters(Schema):
         description="name: A to Z; recent: newest article first; articles: most articles first",
     )
 
-    @field_validator("q")
+    @field_validator("q", "outlet")
     @classmethod
     def printable(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        # A NUL would be refused by PostgreSQL with a server error; no name holds any.
+        # PostgreSQL refuses a NUL in a query parameter (a server error); no name or slug
+        # holds a control character, so none is worth a query.
         if any(unicodedata.category(char) == "Cc" for char in value):
-            raise ValueError("the name may not contain control characters")
+            raise ValueError("control characters (such as NUL or a line break) are not allowed")
         return value.strip() or None
 
 

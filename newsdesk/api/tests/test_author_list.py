@@ -188,6 +188,7 @@ def test_it_folds_the_case_of_any_letter_on_postgresql(client: Client) -> None:
         {"q": "ann\nlee"},
         {"q": "\x1b[31m"},
         {"outlet": "x" * 201},
+        {"outlet": "herald\x00"},
         {"sort": "popularity"},
         {"sort": "-name"},
     ],
