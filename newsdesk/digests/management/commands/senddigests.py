@@ -1,9 +1,9 @@
 """senddigests: plan due digests, reap dead claims and send until no work is left.
 
 ``--loop`` keeps going (sleeping when idle) until SIGTERM or SIGINT, finishing the
-batch in hand first. ``--processes N`` runs N senders side by side (each one this same
-command); they claim disjoint batches, so it is safe and uses every core. Tests call
-``run_once`` directly.
+batch in hand first, and waits out a database outage as every job does (jobs.py).
+``--processes N`` runs N senders side by side (each one this same command); they claim
+disjoint batches, so it is safe and uses every core. Tests call ``run_once`` directly.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from newsdesk.digests.plan import plan_due
 from newsdesk.digests.send import BATCH_SIZE, SendContext, reap, send_batch
+from newsdesk.jobs import DATABASE_ERRORS, DatabaseRetry, database_unavailable
 
 log = logging.getLogger("newsdesk.digests")
 # Reconnect to SMTP after this many messages: servers limit messages per connection.
@@ -96,10 +97,22 @@ class Command(BaseCommand):
         if options["processes"] > 1:
             self._run_processes(options)
             return
+        retry = DatabaseRetry("senddigests")
         while True:
-            steps = run_once(
-                now, lambda: self.stopping, options["batch_size"], plan=not options["no_plan"]
-            )
+            try:
+                steps = run_once(
+                    now, lambda: self.stopping, options["batch_size"], plan=not options["no_plan"]
+                )
+            except DATABASE_ERRORS as exc:
+                # Looping: wait out a database outage (see newsdesk/jobs.py). A claimed
+                # batch it interrupted is reaped as unconfirmed, never sent twice.
+                if not options["loop"] or not database_unavailable(exc):
+                    raise
+                self._sleep(retry.failed(exc))
+                if self.stopping:
+                    return
+                continue
+            retry.succeeded()
             self.stdout.write(f"senddigests: {steps} steps")
             if not options["loop"] or self.stopping:
                 return
