@@ -8,15 +8,29 @@ Beat enqueues each job every NEWSDESK_BEAT_SECONDS. It holds no state that matte
 task claims its rows with a conditional update, so a second beat (two machines started
 with one) only enqueues ticks that find nothing left to claim. Each tick expires before
 the next one, so a backlog built while no worker ran is dropped, not replayed.
+
+A database outage does not end a worker. Celery's Django fixup closes the process's
+connections before and after every task, so each task starts on a fresh connection; a
+task that finds the database unavailable fails (Celery logs it and acknowledges the
+message) and the next beat tick tries again, with its rows left to their leases like a
+killed worker's. Not retrying the task itself is deliberate: beat already paces the
+retries, and a retried tick would only pile up behind the next one. The signals below add
+one log line when a worker process first sees the database unavailable and one when a
+task reaches it again (newsdesk/jobs.py's DatabaseRetry, as the ``--loop`` commands log).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import after_setup_logger, task_failure, task_success
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from newsdesk.jobs import DatabaseRetry, database_unavailable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
 
@@ -41,3 +55,25 @@ def beat_schedule(every: float) -> dict[str, dict[str, object]]:
 
 
 app.conf.beat_schedule = beat_schedule(settings.NEWSDESK_BEAT_SECONDS)
+
+
+# One per worker process (each prefork child has its own copy and its own connections).
+_database = DatabaseRetry("celery worker")
+
+
+@task_failure.connect
+def _note_database_outage(exception: BaseException | None = None, **kwargs: Any) -> None:
+    if exception is not None and database_unavailable(exception):
+        _database.failed(exception)  # the wait is beat's next tick, not ours
+
+
+@task_success.connect
+def _note_database_back(**kwargs: Any) -> None:
+    _database.succeeded()
+
+
+@after_setup_logger.connect
+def _log_newsdesk_once(**kwargs: Any) -> None:
+    # Django's LOGGING gives "newsdesk" a console handler of its own; passed on to the
+    # handler Celery puts on the root logger, every line would be printed twice.
+    logging.getLogger("newsdesk").propagate = False
