@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy, Referrer-Policy, Permissions-Policy on every response.
     "newsdesk.web.middleware.SecurityHeadersMiddleware",
+    # A %00 in a path or query string is a 400 (PostgreSQL cannot take it in a query).
+    "newsdesk.web.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -10,6 +10,7 @@ fields in search results are escaped text with our own ``<mark>`` tags only.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,19 @@ from ninja import Field, Schema
 from newsdesk.articles.models import Article, Author
 from newsdesk.web.health import describe_error
 from newsdesk.web.templatetags.web_tags import safe_url
+
+
+def printable(value: str | None) -> str | None:
+    """An input string without control characters, stripped; None when blank.
+
+    PostgreSQL refuses a NUL in a query parameter (a server error), and no slug, name or
+    search holds a control character, so such input is refused before any query.
+    """
+    if value is None:
+        return None
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("control characters (such as NUL or a line break) are not allowed")
+    return value.strip() or None
 
 
 def http_url(value: object) -> str | None:
@@ -234,5 +248,7 @@ class Error(Schema):
 
 
 def errors(*codes: int) -> dict[int, type[Error]]:
-    """Error answers an operation documents beside its success (always 429: rate limit)."""
-    return {code: Error for code in (*codes, 429)}
+    """Error answers an operation documents beside its success; always 400 (a NUL in the
+    address, refused by web.middleware.RefuseNulMiddleware before any view) and 429 (rate
+    limit)."""
+    return {code: Error for code in sorted({*codes, 400, 429})}

@@ -35,6 +35,18 @@ class ArticleFilters(Schema):
             raise ValueError("give a date or date-time as ISO 8601, e.g. 2026-03-01T08:00:00Z")
         return value
 
+    @field_validator("since", "until")
+    @classmethod
+    def in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # Any offset pydantic reads (+17:25 is one) becomes UTC here: PostgreSQL refuses
+        # offsets beyond ±15:59, and a value pushed past year 1 or 9999 is no date at all.
+        if value is None:
+            return None
+        try:
+            return aware(value).astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("that date and offset fall outside years 1 to 9999") from None
+
 
 # ISO 8601 only: pydantic would also read a bare number as a Unix time.
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import unicodedata
 from typing import Literal
 
 from django.db.models import QuerySet
@@ -18,7 +17,7 @@ from newsdesk.api.pagination import (
     cursor_page,
     offset_page,
 )
-from newsdesk.api.schemas import ArticleSummary, AuthorDetail, AuthorOut, errors
+from newsdesk.api.schemas import ArticleSummary, AuthorDetail, AuthorOut, errors, printable
 from newsdesk.articles.models import Author
 
 router = Router(tags=["authors"])
@@ -48,14 +47,8 @@ class AuthorFilters(Schema):
 
     @field_validator("q", "outlet")
     @classmethod
-    def printable(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        # PostgreSQL refuses a NUL in a query parameter (a server error); no name or slug
-        # holds a control character, so none is worth a query.
-        if any(unicodedata.category(char) == "Cc" for char in value):
-            raise ValueError("control characters (such as NUL or a line break) are not allowed")
-        return value.strip() or None
+    def no_control_characters(cls, value: str | None) -> str | None:
+        return printable(value)
 
 
 def filtered(authors: QuerySet[Author], filters: AuthorFilters) -> QuerySet[Author]:

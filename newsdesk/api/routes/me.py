@@ -17,7 +17,7 @@ from pydantic import ConfigDict, field_validator
 from newsdesk.accounts.models import Consent, Reader
 from newsdesk.api.auth import TokenAuth, token_of
 from newsdesk.api.pagination import OffsetPage, OffsetParams, offset_page
-from newsdesk.api.schemas import TopicRef, errors
+from newsdesk.api.schemas import TopicRef, errors, printable
 from newsdesk.topics.models import Follow, Topic
 
 router = Router(tags=["me"], auth=TokenAuth())
@@ -85,6 +85,11 @@ class FollowIn(Schema):
     daily: bool = True
     weekly: bool = False
     instant: bool = False
+
+    @field_validator("topic")
+    @classmethod
+    def slug_text(cls, value: str) -> str:
+        return printable(value) or ""
 
 
 def private(response: HttpResponse) -> None:

@@ -154,3 +154,30 @@ def test_it_reads_one_article_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         body = get(client, f"/api/articles/{article.pk}")
     assert len(body["authors"]) == 4 and len(body["topics"]) == 4
+
+
+def test_it_reads_any_utc_offset_and_refuses_dates_past_the_calendar(client: Client) -> None:
+    day = dt.datetime(2026, 3, 10, 12, tzinfo=UTC)
+    make_article("A", published_at=day)
+    # +17:25 is no real zone, but it is a valid ISO 8601 offset; PostgreSQL alone refuses
+    # offsets beyond ±15:59, so the filter works in UTC.
+    assert titles(get(client, "/api/articles?since=2026-03-11T05:25:00%2B17:25")) == ["A"]
+    assert titles(get(client, "/api/articles?until=2026-03-11T05:24:00%2B17:25")) == []
+    assert titles(get(client, "/api/articles?until=0039-05-18T04:32:09.8%2B17:25")) == []
+    body = get(client, "/api/articles?since=0001-01-01T00:00:00%2B05:00", status=422)
+    assert "outside years 1 to 9999" in body["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/articles?outlet=he%00rald",
+        "/api/articles?topic=%00",
+        "/api/outlets/he%00rald",
+        "/api/topics/po%00litics",
+        "/api/authors?q=%00",
+    ],
+)
+def test_it_answers_400_to_a_nul_character_in_the_address(client: Client, url: str) -> None:
+    body = get(client, url, status=400)
+    assert "NUL character" in body["detail"]

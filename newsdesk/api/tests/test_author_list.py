@@ -184,16 +184,15 @@ def test_it_folds_the_case_of_any_letter_on_postgresql(client: Client) -> None:
     [
         {"q": "x" * (MAX_NAME_QUERY + 1)},
         {"q": "é" * (MAX_NAME_QUERY + 1)},
-        {"q": "ann\x00"},
         {"q": "ann\nlee"},
         {"q": "\x1b[31m"},
         {"outlet": "x" * 201},
-        {"outlet": "herald\x00"},
         {"sort": "popularity"},
         {"sort": "-name"},
     ],
 )
 def test_it_refuses_bad_filters_with_422(client: Client, query: dict[str, str]) -> None:
+    # A NUL never gets this far: the site answers 400 to it (test_articles.py).
     with_articles("Ann")
     body = get(client, "/api/authors?" + urlencode(query), status=422)
     (error,) = body["detail"]

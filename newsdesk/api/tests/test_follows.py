@@ -115,3 +115,11 @@ def test_it_reads_follows_in_a_fixed_number_of_queries(
     # token + reader, follows with topics, count
     with django_assert_max_num_queries(3):
         assert len(authed.get("/api/me/follows").json()["items"]) == 15
+
+
+def test_it_refuses_a_topic_slug_with_a_nul_character(authed: Client, reader: Reader) -> None:
+    make_topic(slug="politics")
+    response = post(authed, {"topic": "poli\u0000tics"})
+    assert response.status_code == 422
+    assert "control characters" in response.json()["detail"][0]["msg"]
+    assert not Follow.objects.filter(reader=reader).exists()

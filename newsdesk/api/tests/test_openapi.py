@@ -44,7 +44,7 @@ def test_it_documents_the_author_lists_filters_order_and_what_it_leaves_out(
 ) -> None:
     operation = client.get("/api/openapi.json").json()["paths"]["/api/authors"]["get"]
     assert operation["tags"] == ["authors"]
-    assert set(operation["responses"]) == {"200", "422", "429"}
+    assert set(operation["responses"]) == {"200", "400", "422", "429"}
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert set(parameters) == {"q", "outlet", "sort", "limit", "offset"}
     assert parameters["sort"]["schema"]["enum"] == ["name", "recent", "articles"]

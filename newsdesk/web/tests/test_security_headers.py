@@ -105,3 +105,12 @@ def test_production_settings_refuse_the_default_or_a_short_key(
     result = run_check(env)
     assert result.returncode != 0
     assert "NEWSDESK_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/search/?q=a%00b", "/topics/x%00y/", "/?page=%00", "/%00"])
+def test_a_nul_character_in_the_address_is_a_plain_400(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
+    assert response["Content-Security-Policy"]  # the headers still apply
