@@ -124,7 +124,8 @@ def process_pending_items(limit: int = 50, seconds: float = 50.0, spread: bool =
         item = claim_pending_item()
         if item is None:
             return False
-        result = process_item(item)
+        # The crawl's per-host rules: one budget per host for feeds and pages.
+        result = process_item(item, politeness=scheduler().politeness)
         if result.message:
             log.info("%s %s: %s", result.state, item.url, result.message)
         return True

@@ -21,16 +21,21 @@ from newsdesk.articles.models import Article
 from newsdesk.articles.pages import extract_page, not_html_reason, remember_page
 from newsdesk.articles.store import set_byline, store_article
 from newsdesk.db import claim_first
-from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, fetch
+from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, Response, fetch
 from newsdesk.sources import robots
 from newsdesk.sources.http_policy import policy_from_settings
 from newsdesk.sources.models import Source, SourceItem
+from newsdesk.sources.politeness import Politeness, Slot, acquire_within, host_of
 from newsdesk.topics.match import assign_topics
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 PAGE_RETRY_BASE = dt.timedelta(minutes=2)
+# How long a page worker waits for its host's slot beyond the host's spacing before it
+# leaves the item for later and moves on; and how much later (at least, plus jitter).
+HOST_SLOT_PATIENCE = 1.0
+HOST_BUSY_RETRY = dt.timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -72,25 +77,96 @@ def claim_pending_item() -> SourceItem | None:
 
 
 def process_item(
-    item: SourceItem, now: dt.datetime | None = None, policy: FetchPolicy | None = None
+    item: SourceItem,
+    now: dt.datetime | None = None,
+    policy: FetchPolicy | None = None,
+    politeness: Politeness | None = None,
 ) -> ItemResult:
+    """Fetch, extract and store one claimed item.
+
+    With ``politeness`` (the page jobs pass theirs), every request to the page's host
+    (robots.txt when it is due, then the page) waits for a slot of the per-host rules
+    feeds obey too. A host that stays busy leaves the item pending for a few seconds,
+    without spending an attempt. Without it (tests, one-off calls) the page is fetched
+    at once.
+    """
     now = now or timezone.now()
     known = known_article(item.url, item.source.outlet.home_url)
     if known is not None:
         # Another feed (or the same one with tracking parameters) already brought it.
         return _done(item, known, now, labels=item.categories)
     policy = policy or policy_from_settings()
+    turns = _Turns(politeness, host_of(item.url))
+    try:
+        fetched = _fetch_page(item, policy, now, turns)
+    finally:
+        turns.give_back()
+    if isinstance(fetched, ItemResult):
+        return fetched
+    return _store_page(item, fetched, now)
+
+
+@dataclass
+class _Turns:
+    """The host's slot an item's requests are made under (none without politeness)."""
+
+    politeness: Politeness | None
+    host: str
+    slot: Slot | None = None
+
+    def take(self) -> float | None:
+        """Take a slot for the next request (giving back the one held): None once it is
+        taken, else the wait the host asked for after this worker's patience ran out."""
+        self.give_back()
+        if self.politeness is None:
+            return None
+        patience = self.politeness.rules.spacing + HOST_SLOT_PATIENCE
+        got = acquire_within(self.politeness, self.host, patience)
+        if isinstance(got, Slot):
+            self.slot = got
+            return None
+        return got
+
+    def give_back(self) -> None:
+        if self.politeness is not None and self.slot is not None:
+            self.politeness.release(self.slot)
+        self.slot = None
+
+
+def _fetch_page(
+    item: SourceItem, policy: FetchPolicy, now: dt.datetime, turns: _Turns
+) -> Response | ItemResult:
+    """The page, if the host gives a slot, robots.txt allows it and it answers; else the
+    item's outcome."""
+    if (wait := turns.take()) is not None:
+        return _wait_for_host(item, turns.host, wait)
     verdict = robots.check(item.url, policy=policy, now=now)
     if not verdict.allowed:
         if verdict.reason == robots.DISALLOWED:
             return _skip(item, verdict.reason)
         return _postpone(item, verdict.reason, verdict.until)
+    if _robots_fetched(verdict, now) and (wait := turns.take()) is not None:
+        # Asking for robots.txt was a request of its own: the page waits its turn.
+        return _wait_for_host(item, turns.host, wait)
     try:
-        response = fetch(item.url, policy=policy)
+        return fetch(item.url, policy=policy)
     except FetchRefused as exc:
         return _fail(item, f"Refused: {exc.reason}", final=True)
     except FetchError as exc:
         return _fail(item, f"Could not fetch the page: {exc.reason}")
+
+
+def _robots_fetched(verdict: robots.Verdict, now: dt.datetime) -> bool:
+    """Did this check just ask the site for robots.txt? A file fetched by this check is
+    stored as fetched at ``now``, so its verdict holds until exactly ``now`` + its TTL;
+    a cached one (here or by another worker) was fetched at another time."""
+    return verdict.until is not None and verdict.until - now in (
+        robots.CACHE_TTL,
+        robots.RETRY_UNREACHABLE,
+    )
+
+
+def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemResult:
     if response.status >= 400:
         return _fail(item, f"HTTP {response.status} for {item.url}", final=response.status < 500)
     if reason := not_html_reason(response.content_type):
@@ -133,15 +209,48 @@ def _skip(item: SourceItem, reason: str) -> ItemResult:
     return ItemResult(item.pk, item.state, None, reason)
 
 
-def _postpone(item: SourceItem, reason: str, until: dt.datetime | None) -> ItemResult:
+def _postpone(
+    item: SourceItem, reason: str, until: dt.datetime | None, *, problem: bool = True
+) -> ItemResult:
     """Leave the item pending until ``until`` without spending an attempt: the site's
-    robots.txt is unreachable, which RFC 9309 says means "not now", not "never"."""
+    robots.txt is unreachable, which RFC 9309 says means "not now", not "never" (a
+    problem the operator sees), or the host is busy with other requests (not one)."""
     item.attempts = max(item.attempts - 1, 0)
     item.retry_at = until
-    item.error = f"Waiting: {reason}"
+    message = f"Waiting: {reason}"
+    if not problem:
+        item.save(update_fields=["attempts", "retry_at"])
+        return ItemResult(item.pk, item.state, None, message)
+    item.error = message
     item.save(update_fields=["attempts", "retry_at", "error"])
     _note_page_problem(item, f"{item.error}: {item.url}")
     return ItemResult(item.pk, item.state, None, item.error)
+
+
+def _wait_for_host(item: SourceItem, host: str, wait: float) -> ItemResult:
+    """The host had no slot in time: try the item again in a few seconds, and let the
+    worker take another host's item meanwhile.
+
+    The host's other unclaimed items wait as long, so no worker (this one included)
+    claims them only to find the host busy again: without this, a host with a long
+    backlog would keep every worker waiting on it, item after item, in claim order.
+    """
+    now = timezone.now()
+    until = now + max(HOST_BUSY_RETRY, dt.timedelta(seconds=wait)) * random.uniform(1.0, 1.5)
+    if host:
+        # Only rows nobody holds (their lease over or never set): a concurrent claim
+        # either wins first, and the lease it set keeps the row out of this update, or
+        # comes second and takes the row anyway.
+        name = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed
+        on_host = Q()
+        for scheme in ("http", "https"):
+            on_host |= Q(url__istartswith=f"{scheme}://{name}/")
+            on_host |= Q(url__istartswith=f"{scheme}://{name}:")
+        SourceItem.objects.filter(on_host, state=SourceItem.State.PENDING).filter(
+            Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+        ).exclude(pk=item.pk).update(retry_at=until)
+    reason = f"{host or 'the site'} is busy with other requests"
+    return _postpone(item, reason, until, problem=False)
 
 
 def _note_page_problem(item: SourceItem, message: str) -> None:
