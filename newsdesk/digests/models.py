@@ -70,13 +70,20 @@ class AlertDelivery(models.Model):
     ``story_key`` is the story's lead article (the root of its duplicate_of chain, or the
     earlier alert a near-identical headline joins), so the unique key is what makes
     "never the same story twice" hold across outlets and senders (digests/alerts.py).
+
+    Over the hourly limit a row is held back: FOR_DIGEST when one of the reader's digests
+    carries the story (digests/held.py checks that it did), else DEFERRED until one roll-up
+    email carries all of the reader's held-back stories (digests/rollup.py); the rows of
+    one roll-up share its ``claimed_by`` token and Message-ID.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
         SENDING = "sending", "Claimed by a sender"
         SENT = "sent", "Sent"
-        DEFERRED = "deferred", "Hourly limit reached: left for the digest"
+        DEFERRED = "deferred", "Hourly limit reached: waiting for a roll-up"
+        FOR_DIGEST = "for_digest", "Hourly limit reached: left for the digest"
+        EXPIRED = "expired", "Held back too long: no longer news"
         FAILED = "failed", "Failed, will retry"
         SKIPPED = "skipped", "Not sent"
         UNCONFIRMED = "unconfirmed", "Sender died: not known whether sent"
@@ -93,6 +100,12 @@ class AlertDelivery(models.Model):
     )
     created = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The roll-up claim that owns the row (one token per roll-up email); empty for a
+    # single alert.
+    claimed_by = models.CharField(max_length=32, blank=True, db_index=True)
+    # FOR_DIGEST rows: when to look whether the digest went out with the story; None once
+    # that is settled.
+    check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     message_id = models.CharField(max_length=300, blank=True)
