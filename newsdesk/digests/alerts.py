@@ -8,11 +8,13 @@ Two small steps, both safe to run in any number of processes (``sendalerts --loo
   story key is the root of the article's duplicate_of chain, or the key of an alert the
   reader already had whose headline is near-identical (compose.same_title), so a wire
   copy or a rewrite at a second outlet never alerts twice. Over the hourly limit
-  (NEWSDESK_ALERTS_PER_HOUR) the row is DEFERRED: no email; the story waits for the
-  reader's next digest.
+  (NEWSDESK_ALERTS_PER_HOUR) the row is held back, never dropped: FOR_DIGEST when one of
+  the reader's digests carries the story, else DEFERRED for a roll-up (held.py decides).
 - ``send_alert``: claims one PENDING (or FAILED, past its backoff) row by conditional
   update, sends it and records the outcome, like the digest sender. An alert that could
-  not go out within ALERT_MAX_LATE is dropped: it is no longer instant.
+  not go out within ALERT_MAX_LATE is dropped: it is no longer instant. With no single
+  alert due, it sends one roll-up instead: all of one reader's DEFERRED stories in one
+  email, once the hour has room again (rollup.py).
 """
 
 from __future__ import annotations
@@ -30,19 +32,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from newsdesk.accounts.models import Reader
-from newsdesk.articles.models import Article
-from newsdesk.digests import suppress
-from newsdesk.digests.compose import Story, clean_name, group_stories, same_title, title_tokens
+from newsdesk.digests import held, rollup, suppress
+from newsdesk.digests.alert_mail import article_story, reader_email
+from newsdesk.digests.compose import Story, clean_name, same_title, title_tokens
+from newsdesk.digests.held import HourCount, per_hour
 from newsdesk.digests.models import AlertDelivery, Suppression
-from newsdesk.digests.render import (
-    address,
-    build_email,
-    list_id,
-    manage_url,
-    new_message_id,
-    unsubscribe_mailto,
-    unsubscribe_url,
-)
+from newsdesk.digests.render import new_message_id
 from newsdesk.digests.send import MAX_ATTEMPTS, SendContext, retry_due, stuck_after
 from newsdesk.topics.models import Follow, Topic, TopicArticle
 
@@ -50,27 +45,22 @@ log = logging.getLogger(__name__)
 Status = AlertDelivery.Status
 # Matches older than this are not looked at again (the sender was down: digest instead).
 LOOKBACK = dt.timedelta(hours=2)
-# An article published long before it matched (a new saved search) is not news.
-MAX_ARTICLE_AGE = dt.timedelta(hours=24)
+# An article published long before it matched (a new saved search) is not news; a held
+# back story that old is not rolled up either.
+MAX_ARTICLE_AGE = held.NEWS_FOR
 # How far back a near-identical headline counts as the same story.
 TITLE_MEMORY = dt.timedelta(hours=72)
 ALERT_MAX_LATE = dt.timedelta(minutes=30)
-HOUR = dt.timedelta(hours=1)
-# Rows that count against the hourly limit: sent or on their way.
-_COUNTED = [Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED, Status.UNCONFIRMED]
-
-
-def per_hour() -> int:
-    return int(settings.NEWSDESK_ALERTS_PER_HOUR)
+HOUR = held.HOUR
 
 
 @dataclass
 class _ReaderState:
-    """What a reader already had: story keys, recent headlines, alerts this hour."""
+    """What a reader already had: story keys, recent headlines, emails this hour."""
 
+    this_hour: HourCount
     keys: set[int] = field(default_factory=set)
     titles: list[tuple[frozenset[str], int]] = field(default_factory=list)
-    this_hour: int = 0
     suppressed: str | None = None
 
 
@@ -85,7 +75,12 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
         )
         .order_by("matched_at", "article_id")
         .values(
-            "topic_id", "article_id", "matched_at", "article__title", "article__duplicate_of_id"
+            "topic_id",
+            "article_id",
+            "matched_at",
+            "article__title",
+            "article__duplicate_of_id",
+            "article__published_at",
         )
     )
     matches: list[dict[str, Any]] = [dict(m) for m in found]
@@ -98,6 +93,7 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
     keys = {m["article__duplicate_of_id"] or m["article_id"] for m in matches}
     states = _reader_states(readers, keys, now)
     rows: list[AlertDelivery] = []
+    held_back: list[held.Held] = []
     for match in matches:
         for reader_id, followed_at, reason in followers.get(match["topic_id"], []):
             if followed_at > match["matched_at"]:
@@ -105,8 +101,14 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
             state = states[reader_id]
             state.suppressed = reason
             row = _plan_one(state, reader_id, match, now)
-            if row is not None:
-                rows.append(row)
+            if row is None:
+                continue
+            rows.append(row)
+            if row.status == Status.DEFERRED:
+                held_back.append(
+                    held.Held(row, match["matched_at"], match["article__published_at"])
+                )
+    held.decide(held_back, now)  # digest or roll-up
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -139,18 +141,21 @@ def _reader_states(
     The second part matters: a copy of a story alerted a week ago must be recognised here,
     not left to the unique key, or every step would "plan" the row the database refuses.
     """
-    states = {r: _ReaderState() for r in reader_ids}
-    recent = Q(created__gte=now - TITLE_MEMORY) | Q(story_key__in=list(keys))
-    rows = AlertDelivery.objects.filter(recent, reader_id__in=list(states)).values_list(
-        "reader_id", "story_key", "title", "status", "created"
+    states = {r: _ReaderState(HourCount(now - HOUR)) for r in reader_ids}
+    recent = (
+        Q(created__gte=now - TITLE_MEMORY)
+        | Q(story_key__in=list(keys))
+        | Q(claimed_at__gte=now - HOUR)  # a roll-up counts from when it was claimed
     )
-    for reader_id, key, title, status, created in rows:
+    rows = AlertDelivery.objects.filter(recent, reader_id__in=list(states)).values_list(
+        "reader_id", "story_key", "title", "status", "created", "claimed_by", "claimed_at"
+    )
+    for reader_id, key, title, status, created, claimed_by, claimed_at in rows:
         state = states[reader_id]
         state.keys.add(key)
         if created >= now - TITLE_MEMORY:
             state.titles.append((title_tokens(title), key))
-        if status in _COUNTED and created >= now - HOUR:
-            state.this_hour += 1
+        state.this_hour.add(status, claimed_by, created, claimed_at)
     return states
 
 
@@ -178,11 +183,11 @@ def _plan_one(
     )
     if state.suppressed:
         row.status, row.error = Status.SKIPPED, suppress.explain(state.suppressed)
-    elif state.this_hour >= per_hour():
-        row.status = Status.DEFERRED
-        row.error = f"{per_hour()} alerts in the last hour (NEWSDESK_ALERTS_PER_HOUR)."
+    elif state.this_hour.total >= per_hour():
+        row.status = Status.DEFERRED  # held.decide: for a digest or a roll-up
+        row.error = f"{held.limit_note()}."
     else:
-        state.this_hour += 1
+        state.this_hour.singles += 1
     return row
 
 
@@ -196,9 +201,10 @@ def reap_alerts(now: dt.datetime) -> int:
 
 
 def send_alert(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
-    """Send one due alert; return False when there was none."""
+    """Send one due alert, else one due roll-up; return False when there was neither."""
     now = now or timezone.now()
-    due = Q(status=Status.PENDING) | (Q(status=Status.FAILED) & retry_due(now))
+    # A failed roll-up's rows carry its claim token: the roll-up retries them, not this.
+    due = Q(status=Status.PENDING) | (Q(status=Status.FAILED, claimed_by="") & retry_due(now))
     row = (
         AlertDelivery.objects.filter(due, created__lte=now)
         .order_by("created", "id")
@@ -206,7 +212,7 @@ def send_alert(now: dt.datetime | None = None, context: SendContext | None = Non
         .first()
     )
     if row is None:
-        return False
+        return rollup.send_rollup(now, context or SendContext())
     if now - row["created"] > ALERT_MAX_LATE:
         AlertDelivery.objects.filter(pk=row["id"], status=row["status"]).update(
             status=Status.SKIPPED, error="Too late for an instant alert; left for the digest."
@@ -267,59 +273,16 @@ def _deliver(alert: AlertDelivery, context: SendContext) -> None:
     _finish(alert, Status.SENT, sent_at=timezone.now())
 
 
-def article_story(article_id: int) -> Story | None:
-    """One article as a compose.Story (title, clean snippet, links), for the alert."""
-    found = (
-        Article.objects.filter(pk=article_id)
-        .values(
-            "id",
-            "title",
-            "snippet",
-            "text",
-            "url",
-            "canonical_url",
-            "published_at",
-            "duplicate_of_id",
-            "outlet__name",
-        )  # fmt: skip
-        .first()
-    )
-    if found is None:
-        return None
-    row: dict[str, Any] = dict(found)
-    row["outlet_name"] = row.pop("outlet__name")
-    row["duplicate_of_id"] = None  # alone in its group here
-    return group_stories([row])[0]
-
-
 def alert_email(
     alert: AlertDelivery, reader: Reader, topic: Topic | None, story: Story
 ) -> EmailMultiAlternatives:
     topic_name = clean_name(topic.name) if topic is not None else "a topic you follow"
     context = {
-        "reader_name": clean_name(reader.name),
         "topic_name": topic_name,
         "topic_url": settings.SITE_URL + topic.get_absolute_url() if topic is not None else "",
         "story": story,
-        "manage_url": manage_url(reader.pk),
-        "unsubscribe_url": unsubscribe_url(reader.pk),
-        "site_url": settings.SITE_URL,
     }
-    everything = unsubscribe_url(reader.pk)
-    headers = {
-        "List-Unsubscribe": f"<{everything}>, <{unsubscribe_mailto(reader.pk)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": list_id(),
-        "Auto-Submitted": "auto-generated",
-    }
-    return build_email(
-        "digests/email/alert",
-        context,
-        to=address(reader.name, reader.email),
-        from_email=settings.DIGEST_FROM_EMAIL,
-        headers=headers,
-        message_id=alert.message_id,
-    )
+    return reader_email("digests/email/alert", context, reader, alert.message_id)
 
 
 def step(now: dt.datetime | None = None, context: SendContext | None = None) -> bool:
