@@ -38,7 +38,7 @@ from newsdesk.digests.compose import Story, clean_name
 from newsdesk.digests.held import NEWS_FOR, per_hour
 from newsdesk.digests.models import AlertDelivery
 from newsdesk.digests.plan import reader_zone
-from newsdesk.digests.render import new_message_id, subject_topics
+from newsdesk.digests.render import new_message_id, story_fragments, subject_topics
 from newsdesk.digests.send import MAX_ATTEMPTS, SendContext, _crash_point, retry_due
 from newsdesk.topics.models import Follow
 
@@ -239,9 +239,17 @@ def rollup_email(
             },
         )
         story = stories[row.article_id]
-        section["items"].append({"story": story, "when": local_time(story.published_at, zone, now)})
+        html, text = story_fragments(story)  # the digest's own story pieces
+        section["items"].append(
+            {
+                "at": story.published_at,
+                "html": html,
+                "text": text.rstrip(),
+                "when": local_time(story.published_at, zone, now),
+            }
+        )
     for section in sections.values():
-        section["items"].sort(key=lambda item: item["story"].published_at)
+        section["items"].sort(key=lambda item: item["at"])
     names = [s["name"] for s in sections.values()]
     context = {
         "count": len(rows),

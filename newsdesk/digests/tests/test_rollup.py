@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from newsdesk.accounts.models import Reader
 from newsdesk.digests import alerts, plan, send
@@ -357,3 +358,21 @@ def test_the_rollup_shows_times_in_the_readers_zone_with_the_date_on_another_day
     assert local_time(now - HOUR, auckland, now) == "22:00 NZST"
     assert local_time(now - 12 * HOUR, auckland, now) == "11:00 NZST"
     assert local_time(now - 24 * HOUR, auckland, now) == "Mon 1 Jun 23:00 NZST"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_deferred_before_rollups_existed_stay_left_for_the_digest() -> None:
+    executor = MigrationExecutor(connection)
+    before = ("digests", "0004_suppression_soft_bounces")
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    topic = make_topic("Valdorian politics")
+    reader = make_reader("ann@example.com", topics=[])
+    article = make_article([topic], "Budget passes", T)
+    old.get_model("digests", "AlertDelivery").objects.create(
+        reader_id=reader.pk, article_id=article.pk, topic_id=topic.pk, story_key=article.pk,
+        title="Budget passes", status="deferred",
+    )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert AlertDelivery.objects.get().status == Status.FOR_DIGEST
