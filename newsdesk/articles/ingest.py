@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -173,6 +174,8 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
         return _skip(item, reason)
     try:
         extraction = extract_page(item.source.outlet, response.body, response.url)
+    except DatabaseError:
+        raise  # the site's rule and learned blocks come from the database: not the page's fault
     except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the worker
         log.exception("extractor crashed on %s", item.url)
         return _fail(item, f"Could not read the page: {type(exc).__name__}", final=True)
@@ -181,14 +184,18 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
 
     outlet = item.source.outlet
     canonical = page_canonical(response.url, extraction.canonical_url, outlet.home_url)
-    article, created = store_article(
-        outlet, extraction, canonical, response.url, item.published_at or now, now
-    )
-    remember_page(article, created, response, outlet, now)
     names = list(extraction.authors) or [a for a in item.authors if isinstance(a, str)]
-    set_byline(article, outlet, names, find_bios(response.body, names))
+    bios = find_bios(response.body, names)
     labels = [*item.categories, *([extraction.section] if extraction.section else [])]
-    return _done(item, article, now, labels=labels)
+    # All or nothing: an article stored without its byline, page or topics would stay so,
+    # because a retry finds the article and only marks the item done.
+    with transaction.atomic():
+        article, created = store_article(
+            outlet, extraction, canonical, response.url, item.published_at or now, now
+        )
+        remember_page(article, created, response, outlet, now)
+        set_byline(article, outlet, names, bios)
+        return _done(item, article, now, labels=labels)
 
 
 def _done(item: SourceItem, article: Article, now: dt.datetime, labels: list[str]) -> ItemResult:

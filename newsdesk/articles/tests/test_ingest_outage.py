@@ -26,13 +26,6 @@ def database_gone(*args: object, **kwargs: object) -> None:
     raise OperationalError("consuming input failed: server closed the connection unexpectedly")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest._store_page writes the article, page, byline, topics and item state in "
-    "separate transactions: the article row survives a failure after it, and the retry "
-    "takes the known-article path, which never adds the byline. Wrapping those writes in "
-    "one transaction.atomic() fixes it (then remove this mark).",
-)
 def test_a_page_cut_off_after_its_article_row_is_stored_whole_on_the_next_try(
     local_site: LocalSite, local_policy: FetchPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,6 +40,7 @@ def test_a_page_cut_off_after_its_article_row_is_stored_whole_on_the_next_try(
             process_item(item, policy=local_policy)
     item.refresh_from_db()
     assert item.state == SourceItem.State.PENDING  # left to its lease, as a killed worker's
+    assert not Article.objects.exists()  # nothing of the page was kept: all or nothing
 
     process_item(item, policy=local_policy)  # the lease ended: the next try
     item.refresh_from_db()
@@ -54,3 +48,18 @@ def test_a_page_cut_off_after_its_article_row_is_stored_whole_on_the_next_try(
     assert item.state == SourceItem.State.DONE
     assert item.article_id == article.pk
     assert [b.author.name for b in article.bylines.select_related("author")] == ["Mira Castell"]
+
+
+def test_a_database_error_while_reading_the_site_rule_is_not_blamed_on_the_page(
+    local_site: LocalSite, local_policy: FetchPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outlet = Outlet.objects.create(name="Gazette", slug="gazette", home_url=local_site.url("/"))
+    source = Source.objects.create(outlet=outlet, url=local_site.url("/feed"))
+    local_site.add("/news/ferry", article_page("Ferry fares to rise", story("ferry")))
+    item = SourceItem.objects.create(source=source, guid="ferry", url=local_site.url("/news/ferry"))
+    monkeypatch.setattr(ingest, "extract_page", database_gone)  # rule_for's query fails
+    with pytest.raises(OperationalError):
+        process_item(item, policy=local_policy)
+    item.refresh_from_db()
+    assert item.state == SourceItem.State.PENDING  # retried after the outage
+    assert item.error == ""  # not "Could not read the page"
