@@ -12,7 +12,8 @@ Two small steps, both safe to run in any number of processes (``sendalerts --loo
   the reader's digests carries the story, else DEFERRED for a roll-up (held.py decides).
 - ``send_alert``: claims one PENDING (or FAILED, past its backoff) row by conditional
   update, sends it and records the outcome, like the digest sender. An alert that could
-  not go out within ALERT_MAX_LATE is dropped: it is no longer instant. With no single
+  not go out within ALERT_MAX_LATE is no longer instant: like a held-back story it goes
+  to the digest that carries it, else to a roll-up (held.decide). With no single
   alert due, it sends one roll-up instead: all of one reader's DEFERRED stories in one
   email, once the hour has room again (rollup.py).
 """
@@ -214,9 +215,7 @@ def send_alert(now: dt.datetime | None = None, context: SendContext | None = Non
     if row is None:
         return rollup.send_rollup(now, context or SendContext())
     if now - row["created"] > ALERT_MAX_LATE:
-        AlertDelivery.objects.filter(pk=row["id"], status=row["status"]).update(
-            status=Status.SKIPPED, error="Too late for an instant alert; left for the digest."
-        )
+        _too_late(row["id"], row["status"], now)
         return True
     message_id = new_message_id()
     claimed = AlertDelivery.objects.filter(
@@ -233,6 +232,21 @@ def send_alert(now: dt.datetime | None = None, context: SendContext | None = Non
     alert = AlertDelivery.objects.select_related("reader", "topic").get(pk=row["id"])
     _deliver(alert, context or SendContext())
     return True
+
+
+def _too_late(pk: int, status: str, now: dt.datetime) -> None:
+    """An alert the sender could not send in time is no longer instant, but the story
+    still reaches the reader once: in the digest that carries it, else in a roll-up (or
+    it expires when it is no longer news), exactly as for one held back by the limit."""
+    late = AlertDelivery.objects.filter(pk=pk, status=status).first()
+    if late is None:
+        return  # another sender took it meanwhile
+    held.decide(held.with_matches([late]), now, why="Too late for an instant alert")
+    if late.status == status:
+        late.status, late.error = Status.SKIPPED, "Too late for an instant alert."
+    AlertDelivery.objects.filter(pk=pk, status=status).update(
+        status=late.status, check_at=late.check_at, error=late.error
+    )
 
 
 def _finish(alert: AlertDelivery, status: str, **fields: Any) -> None:

@@ -102,8 +102,10 @@ def limit_note() -> str:
     return f"{per_hour()} alerts in the last hour (NEWSDESK_ALERTS_PER_HOUR)"
 
 
-def decide(held: list[Held], now: dt.datetime) -> None:
-    """Set each held row's status, ``check_at`` and note: digest, roll-up or too old."""
+def decide(held: list[Held], now: dt.datetime, why: str | None = None) -> None:
+    """Set each held row's status, ``check_at`` and note: digest, roll-up or too old.
+
+    ``why`` says why the story was held back (default: the hourly limit)."""
     if not held:
         return
     by_reader: dict[int, list[Held]] = {}
@@ -123,7 +125,7 @@ def decide(held: list[Held], now: dt.datetime) -> None:
             continue
         digests = _ReaderDigests(reader, now)
         for item in items:
-            digests.decide(item)
+            digests.decide(item, why or limit_note())
 
 
 def _set(row: AlertDelivery, status: str, check_at: dt.datetime | None, note: str) -> None:
@@ -147,9 +149,11 @@ class _ReaderDigests:
             DigestDelivery.objects.filter(reader=reader).order_by("-local_date")[:40]
         )
         self._carried: dict[int, frozenset[int]] = {}
+        self.why = limit_note()  # why the story being decided was held back
         self._windows: dict[tuple[str, dt.date], tuple[dt.datetime, dt.datetime]] = {}
 
-    def decide(self, item: Held) -> None:
+    def decide(self, item: Held, why: str) -> None:
+        self.why = why
         notes: list[str] = []
         for kind in self.kinds.get(item.row.topic_id or 0, []):
             found = self._in_past(kind, item, notes) or self._in_coming(kind, item)
@@ -160,7 +164,7 @@ class _ReaderDigests:
             notes.append("published more than 24 h ago: no longer news")
             _set(item.row, Status.EXPIRED, None, _sentence(notes))
             return
-        notes.append(f"{limit_note()}: waiting for a roll-up")
+        notes.append(f"{why}: waiting for a roll-up")
         _set(item.row, Status.DEFERRED, None, _sentence(notes))
 
     def _in_past(
@@ -182,7 +186,7 @@ class _ReaderDigests:
                 notes.append(f"not among the top stories of {name}")
             elif delivery.status in _PENDING_DIGEST:
                 check = max(delivery.due_at, self.now) + RECHECK_AFTER
-                return check, f"{limit_note()}: left for {name}."
+                return check, f"{self.why}: left for {name}."
             # EMPTY or SKIPPED: the next digest's window says whether it comes again.
         return None
 
@@ -195,7 +199,7 @@ class _ReaderDigests:
             start, end = self._window(kind, local_date, due)
             if start <= item.matched_at < end and item.published_at >= start - LATE_ARRIVAL:
                 name = f"the {kind} digest of {local_date:%Y-%m-%d}"
-                return due + RECHECK_AFTER, f"{limit_note()}: left for {name}."
+                return due + RECHECK_AFTER, f"{self.why}: left for {name}."
         return None
 
     def _window(

@@ -376,3 +376,43 @@ def test_rows_deferred_before_rollups_existed_stay_left_for_the_digest() -> None
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert AlertDelivery.objects.get().status == Status.FOR_DIGEST
+
+
+def test_an_alert_the_sender_could_not_send_in_time_reaches_the_reader_once_later(
+    smtp: tuple[Sink, int],
+) -> None:
+    sink, _ = smtp
+    politics, ports = make_topic("Valdorian politics"), make_topic("Ports")
+    reader = make_reader("ann@example.com", topics=[])
+    follow(reader, politics, daily=True)
+    follow(reader, ports)  # instant only
+    make_article([politics], "Minister resigns", T)
+    make_article([ports], "Harbour strike ends", T)
+    assert alerts.plan_alerts(T + MINUTE) == 2  # planned; then the sender was down
+    late = T + MINUTE + alerts.ALERT_MAX_LATE + MINUTE
+    run_until_idle(late)
+    # No longer instant: the daily follower's story waits for the digest, the instant-only
+    # one goes out in a roll-up, and neither is dropped.
+    assert statuses() == {"Minister resigns": Status.FOR_DIGEST, "Harbour strike ends": Status.SENT}
+    assert AlertDelivery.objects.get(title="Minister resigns").error == (
+        "Too late for an instant alert: left for the daily digest of 2026-06-03."
+    )
+    (rollup,) = sink.messages
+    assert rollup["Subject"] == "1 more story on Ports while we held back"
+    assert "Harbour strike ends" in parts(rollup)[0]
+
+
+def test_a_late_alert_no_digest_or_rollup_can_carry_is_skipped_with_the_reason(
+    smtp: tuple[Sink, int],
+) -> None:
+    sink, _ = smtp
+    ports = make_topic("Ports")
+    reader = make_reader("ann@example.com", topics=[])
+    follow(reader, ports)
+    make_article([ports], "Harbour strike ends", T)
+    alerts.plan_alerts(T + MINUTE)
+    Reader.objects.filter(pk=reader.pk).update(paused=True)
+    run_until_idle(T + HOUR)
+    row = AlertDelivery.objects.get()
+    assert (row.status, row.error) == (Status.SKIPPED, "The reader no longer receives email.")
+    assert sink.messages == []
