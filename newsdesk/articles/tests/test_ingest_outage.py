@@ -22,6 +22,14 @@ from newsdesk.sources.models import Outlet, Source, SourceItem
 pytestmark = pytest.mark.django_db
 
 
+def ferry_item(site: LocalSite) -> SourceItem:
+    """A pending item whose page (with a byline) the local site serves."""
+    outlet = Outlet.objects.create(name="Gazette", slug="gazette", home_url=site.url("/"))
+    source = Source.objects.create(outlet=outlet, url=site.url("/feed"))
+    site.add("/news/ferry", article_page("Ferry fares to rise", story("ferry")))
+    return SourceItem.objects.create(source=source, guid="ferry", url=site.url("/news/ferry"))
+
+
 def database_gone(*args: object, **kwargs: object) -> None:
     raise OperationalError("consuming input failed: server closed the connection unexpectedly")
 
@@ -29,10 +37,7 @@ def database_gone(*args: object, **kwargs: object) -> None:
 def test_a_page_cut_off_after_its_article_row_is_stored_whole_on_the_next_try(
     local_site: LocalSite, local_policy: FetchPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    outlet = Outlet.objects.create(name="Gazette", slug="gazette", home_url=local_site.url("/"))
-    source = Source.objects.create(outlet=outlet, url=local_site.url("/feed"))
-    local_site.add("/news/ferry", article_page("Ferry fares to rise", story("ferry")))
-    item = SourceItem.objects.create(source=source, guid="ferry", url=local_site.url("/news/ferry"))
+    item = ferry_item(local_site)
 
     with monkeypatch.context() as outage:
         outage.setattr(ingest, "set_byline", database_gone)  # gone right after the article
@@ -53,10 +58,7 @@ def test_a_page_cut_off_after_its_article_row_is_stored_whole_on_the_next_try(
 def test_a_database_error_while_reading_the_site_rule_is_not_blamed_on_the_page(
     local_site: LocalSite, local_policy: FetchPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    outlet = Outlet.objects.create(name="Gazette", slug="gazette", home_url=local_site.url("/"))
-    source = Source.objects.create(outlet=outlet, url=local_site.url("/feed"))
-    local_site.add("/news/ferry", article_page("Ferry fares to rise", story("ferry")))
-    item = SourceItem.objects.create(source=source, guid="ferry", url=local_site.url("/news/ferry"))
+    item = ferry_item(local_site)
     monkeypatch.setattr(ingest, "extract_page", database_gone)  # rule_for's query fails
     with pytest.raises(OperationalError):
         process_item(item, policy=local_policy)
