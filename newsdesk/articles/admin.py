@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from newsdesk.articles.boilerplate import MIN_ARTICLES, learned
-from newsdesk.articles.extract import Extraction
+from newsdesk.articles.extract import TITLE_SOURCES, Extraction, decode, page_titles, parse
 from newsdesk.articles.models import Article, ArticleAlias, Author, SiteBlock, SiteRule
 from newsdesk.articles.pages import PageUnavailable, page_for
 from newsdesk.articles.rules import RuleOutcome, preview
@@ -153,7 +153,22 @@ def _run_preview(rule: SiteRule, data: dict[str, Any]) -> dict[str, Any]:
             return {"error": str(exc)}
         body, url, origin, outlet = page.body, page.url, page.origin, page.outlet or rule.outlet
     without, with_rule = preview(rule, body, url, boilerplate=learned(outlet))
-    return {"page_url": url, "origin": origin, "rows": comparison(without, with_rule)}
+    return {
+        "page_url": url,
+        "origin": origin,
+        "rows": comparison(without, with_rule),
+        "headlines": headline_sources(body, url, with_rule.extraction.title),
+    }
+
+
+def headline_sources(body: bytes | str, url: str, chosen: str | None) -> list[dict[str, Any]]:
+    """Each part of the page that states a headline, for choosing the rule's title source."""
+    tree = parse(decode(body))
+    found = page_titles(tree, url) if tree is not None else {}
+    return [
+        {"key": key, "label": label, "title": found.get(key, ""), "used": found.get(key) == chosen}
+        for key, label in TITLE_SOURCES.items()
+    ]
 
 
 def comparison(without: Extraction, outcome: RuleOutcome) -> dict[str, Any]:

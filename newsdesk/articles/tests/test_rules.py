@@ -344,3 +344,19 @@ def test_an_unknown_title_source_is_a_validation_error() -> None:
     with pytest.raises(ValidationError) as caught:
         bad.full_clean()
     assert "title_source" in caught.value.message_dict
+
+
+@pytest.mark.django_db
+def test_the_preview_lists_each_headline_source_and_marks_the_one_used(
+    admin_client: Client,
+) -> None:
+    the_rule = rule(title_source="jsonld")
+    url = reverse("admin:articles_siterule_preview", args=[the_rule.pk])
+    response = admin_client.post(url, {"html": two_headline_page(), "page_url": URL})
+    assert response.status_code == 200
+    sources = {row["key"]: row for row in response.context["headlines"]}
+    assert sources["og"]["title"] == "You will pay more for the ferry from May"
+    assert sources["jsonld"]["title"] == "Ferry fares rise by a fifth from May"
+    assert sources["twitter"]["title"] == ""
+    assert [key for key, row in sources.items() if row["used"]] == ["jsonld", "h1"]
+    assert "Headline sources" in response.content.decode()
