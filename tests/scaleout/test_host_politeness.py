@@ -27,7 +27,7 @@ import pytest
 
 from newsdesk.articles.tests.conftest import article_page, story
 from newsdesk.sources.tests.servers import RSS, FeedBuilder
-from tests.scaleout.services import ROOT, Database, require, run_newsdesk, wait_for
+from tests.scaleout.services import ROOT, Database, Process, require, run_newsdesk, wait_for
 
 REDIS_URL = os.environ.get("NEWSDESK_TEST_CACHE_URL", "redis://127.0.0.1:6379/14")
 HOSTS = ("127.0.0.1", "localhost")  # one server, two hosts to the politeness rules
@@ -168,17 +168,7 @@ for n, url in enumerate(json.loads(os.environ["SEED_FEEDS"])):
 """
 
 
-@dataclass
-class Job:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-def start(name: str, args: list[str], env: dict[str, str], tmp_path: Path) -> Job:
+def start(name: str, args: list[str], env: dict[str, str], tmp_path: Path) -> Process:
     log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
         popen = subprocess.Popen(
@@ -189,10 +179,10 @@ def start(name: str, args: list[str], env: dict[str, str], tmp_path: Path) -> Jo
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return Job(name, popen, log)
+    return Process(name, popen, log)
 
 
-def stop(jobs: list[Job]) -> None:
+def stop(jobs: list[Process]) -> None:
     for job in jobs:  # --loop stops between steps on SIGTERM and prints its step count
         if job.popen.poll() is None:
             job.popen.send_signal(signal.SIGTERM)
@@ -205,7 +195,7 @@ def stop(jobs: list[Job]) -> None:
             job.popen.wait(5)
 
 
-def logs(jobs: list[Job]) -> str:
+def logs(jobs: list[Process]) -> str:
     return "\n".join(f"----- {j.name} -----\n{j.output()[-3000:]}" for j in jobs)
 
 
