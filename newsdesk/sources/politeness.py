@@ -215,7 +215,12 @@ def redis_client(url: str) -> Any:
 
 
 class RedisPoliteness:
-    """The rules for every process that shares one Redis."""
+    """The rules for every process that shares one Redis.
+
+    While Redis cannot be reached, the process counts its own requests instead (logged
+    once when that starts and once when Redis is back): fetching goes on, polite per
+    process as in the embedded mode, rather than every crawl step failing.
+    """
 
     def __init__(self, rules: HostRules, url: str, prefix: str = "newsdesk") -> None:
         self.rules = rules
@@ -225,6 +230,8 @@ class RedisPoliteness:
         self._script = self._client.register_script(_ACQUIRE)
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._tokens = itertools.count(1)
+        self._fallback = LocalPoliteness(rules)
+        self._unreachable = False
 
     def _keys(self, host: str) -> list[str]:
         base = f"{self.prefix}:politeness:{host}"
@@ -238,7 +245,13 @@ class RedisPoliteness:
             max(1, round(self.rules.lease * 1000)),
             token,
         ]
-        answer = int(self._script(keys=self._keys(host), args=args))
+        try:
+            answer = int(self._script(keys=self._keys(host), args=args))
+        except _redis_errors() as exc:
+            return self._acquire_locally(host, exc)
+        if self._unreachable:
+            self._unreachable = False
+            log.warning("Redis is back: per-host fetch limits are shared again (%s)", self.url)
         if answer == 0:
             return Slot(host, token)
         if answer < 0:
@@ -246,7 +259,34 @@ class RedisPoliteness:
         return answer / 1000
 
     def release(self, slot: Slot) -> None:
-        self._client.zrem(self._keys(slot.host)[0], slot.token)
+        if slot.token.startswith(_LOCAL):
+            self._fallback.release(Slot(slot.host, slot.token.removeprefix(_LOCAL)))
+            return
+        try:
+            self._client.zrem(self._keys(slot.host)[0], slot.token)
+        except _redis_errors():
+            pass  # the slot's lease ends it
+
+    def _acquire_locally(self, host: str, exc: Exception) -> Slot | float:
+        if not self._unreachable:
+            self._unreachable = True
+            log.warning(
+                "Redis unreachable for the shared per-host fetch limits (%s: %s): counting "
+                "in this process until it is back",
+                type(exc).__name__,
+                exc,
+            )
+        got = self._fallback.acquire(host)
+        return Slot(got.host, _LOCAL + got.token) if isinstance(got, Slot) else got
+
+
+_LOCAL = "local:"  # a slot counted in the process while Redis was unreachable
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.ConnectionError, redis.TimeoutError)
 
 
 # ------------------------------------------------------------------------------- settings

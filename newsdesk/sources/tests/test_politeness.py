@@ -263,3 +263,45 @@ def test_acquire_within_waits_out_spacing_but_not_a_busy_host() -> None:
 )
 def test_the_host_is_the_lower_cased_name_without_port(url: str, host: str) -> None:
     assert host_of(url) == host
+
+
+def test_unreachable_redis_counts_in_the_process_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Nothing listens on port 1: every Redis call is refused at once.
+    gone = RedisPoliteness(HostRules(per_host=2, spacing=0.0), "redis://127.0.0.1:1/0", "t")
+    with caplog.at_level("WARNING", logger="newsdesk.sources.politeness"):
+        first, second = gone.acquire("news.example"), gone.acquire("news.example")
+        assert isinstance(first, Slot) and isinstance(second, Slot)
+        assert gone.acquire("news.example") == BUSY_POLL  # the limit still holds, locally
+        gone.release(first)
+        assert isinstance(gone.acquire("news.example"), Slot)
+    outage = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
+    assert len(outage) == 1
+    assert "counting in this process until it is back" in outage[0].getMessage()
+
+
+def test_the_shared_count_resumes_when_redis_answers_again(
+    prefix: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    limits = shared(prefix, per_host=1, spacing=0.0)
+    script = limits._script
+    calls = iter([redis.ConnectionError("connection refused")])
+
+    def flaky(**kwargs: object) -> object:
+        for error in calls:
+            raise error
+        return script(**kwargs)
+
+    monkeypatch.setattr(limits, "_script", flaky)
+    with caplog.at_level("WARNING", logger="newsdesk.sources.politeness"):
+        local = limits.acquire("news.example")  # Redis down: counted here
+        shared_slot = limits.acquire("news.example")  # back: counted in Redis again
+    assert isinstance(local, Slot) and local.token.startswith("local:")
+    assert isinstance(shared_slot, Slot) and not shared_slot.token.startswith("local:")
+    assert shared(prefix, per_host=1, spacing=0.0).acquire("news.example") == BUSY_POLL
+    assert "Redis is back" in caplog.text
+    limits.release(local)
+    limits.release(shared_slot)
