@@ -48,8 +48,7 @@ HOSTILE_QUERIES = [
     "!!budget",
     "<script>alert(1)</script>",
     "%",
-    "_",
-    "\x00",
+    "_",  # a NUL is refused before search (test_security_headers.py)
     "\ue000budget\ue001",
     "b" * 500,
     "budget " * 100,

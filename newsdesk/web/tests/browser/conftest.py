@@ -57,8 +57,11 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[live_server_helper.L
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Generator[Browser]:
+    """Chromium for this package's tests. Package scope, not session: Playwright's event
+    loop runs in this thread until it stops, and the ORM refuses to run beside it, so it
+    must be gone before the tests that come after this package."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
