@@ -37,21 +37,25 @@ from newsdesk.digests import held, rollup, suppress
 from newsdesk.digests.alert_mail import article_story, reader_email
 from newsdesk.digests.compose import Story, clean_name, same_title, title_tokens
 from newsdesk.digests.held import HourCount, per_hour
-from newsdesk.digests.models import AlertDelivery, Suppression
+from newsdesk.digests.models import AlertDelivery, PlanningMark, Suppression
 from newsdesk.digests.render import new_message_id
 from newsdesk.digests.send import MAX_ATTEMPTS, SendContext, retry_due, stuck_after
 from newsdesk.topics.models import Follow, Topic, TopicArticle
 
 log = logging.getLogger(__name__)
 Status = AlertDelivery.Status
-# Matches older than this are not looked at again (the sender was down: digest instead).
+# How far back each run looks at matches; after an outage the run starts from where the
+# last one got to (PlanningMark), with this overlap, never further back than a day.
 LOOKBACK = dt.timedelta(hours=2)
+MARK_OVERLAP = dt.timedelta(minutes=5)
 # An article published long before it matched (a new saved search) is not news; a held
 # back story that old is not rolled up either.
 MAX_ARTICLE_AGE = held.NEWS_FOR
 # How far back a near-identical headline counts as the same story.
 TITLE_MEMORY = dt.timedelta(hours=72)
 ALERT_MAX_LATE = dt.timedelta(minutes=30)
+TOO_LATE = "Too late for an instant alert"
+MARK = "alerts"
 HOUR = held.HOUR
 
 
@@ -68,9 +72,28 @@ class _ReaderState:
 def plan_alerts(now: dt.datetime | None = None) -> int:
     """Create alert rows for new instant matches; return how many rows were created."""
     now = now or timezone.now()
+    created = _plan_matches(_scan_from(now), now)
+    _advance_mark(now)  # after the rows are stored: a crash before this looks again
+    return created
+
+
+def _scan_from(now: dt.datetime) -> dt.datetime:
+    usual = now - LOOKBACK
+    mark = PlanningMark.objects.filter(name=MARK).values_list("reached", flat=True).first()
+    if mark is None or mark >= usual:
+        return usual
+    return max(mark - MARK_OVERLAP, now - MAX_ARTICLE_AGE)
+
+
+def _advance_mark(now: dt.datetime) -> None:
+    if not PlanningMark.objects.filter(name=MARK, reached__lt=now).update(reached=now):
+        PlanningMark.objects.get_or_create(name=MARK, defaults={"reached": now})
+
+
+def _plan_matches(since: dt.datetime, now: dt.datetime) -> int:
     found = (
         TopicArticle.objects.filter(
-            matched_at__gte=now - LOOKBACK,
+            matched_at__gte=since,
             matched_at__lte=now,
             article__published_at__gte=now - MAX_ARTICLE_AGE,
         )
@@ -95,21 +118,23 @@ def plan_alerts(now: dt.datetime | None = None) -> int:
     states = _reader_states(readers, keys, now)
     rows: list[AlertDelivery] = []
     held_back: list[held.Held] = []
+    too_late: list[held.Held] = []  # matched while the sender was down
     for match in matches:
         for reader_id, followed_at, reason in followers.get(match["topic_id"], []):
             if followed_at > match["matched_at"]:
                 continue  # matched before they followed: not news to alert about
             state = states[reader_id]
             state.suppressed = reason
-            row = _plan_one(state, reader_id, match, now)
+            late = now - match["matched_at"] > ALERT_MAX_LATE
+            row = _plan_one(state, reader_id, match, now, late)
             if row is None:
                 continue
             rows.append(row)
             if row.status == Status.DEFERRED:
-                held_back.append(
-                    held.Held(row, match["matched_at"], match["article__published_at"])
-                )
+                item = held.Held(row, match["matched_at"], match["article__published_at"])
+                (too_late if late else held_back).append(item)
     held.decide(held_back, now)  # digest or roll-up
+    held.decide(too_late, now, why=TOO_LATE)
     AlertDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -161,7 +186,7 @@ def _reader_states(
 
 
 def _plan_one(
-    state: _ReaderState, reader_id: int, match: dict[str, Any], now: dt.datetime
+    state: _ReaderState, reader_id: int, match: dict[str, Any], now: dt.datetime, late: bool
 ) -> AlertDelivery | None:
     article_id = match["article_id"]
     key = match["article__duplicate_of_id"] or article_id
@@ -184,6 +209,9 @@ def _plan_one(
     )
     if state.suppressed:
         row.status, row.error = Status.SKIPPED, suppress.explain(state.suppressed)
+    elif late:
+        row.status = Status.DEFERRED  # no longer instant; held.decide: digest or roll-up
+        row.error = f"{TOO_LATE}."
     elif state.this_hour.total >= per_hour():
         row.status = Status.DEFERRED  # held.decide: for a digest or a roll-up
         row.error = f"{held.limit_note()}."
@@ -241,9 +269,9 @@ def _too_late(pk: int, status: str, now: dt.datetime) -> None:
     late = AlertDelivery.objects.filter(pk=pk, status=status).first()
     if late is None:
         return  # another sender took it meanwhile
-    held.decide(held.with_matches([late]), now, why="Too late for an instant alert")
+    held.decide(held.with_matches([late]), now, why=TOO_LATE)
     if late.status == status:
-        late.status, late.error = Status.SKIPPED, "Too late for an instant alert."
+        late.status, late.error = Status.SKIPPED, f"{TOO_LATE}."
     AlertDelivery.objects.filter(pk=pk, status=status).update(
         status=late.status, check_at=late.check_at, error=late.error
     )

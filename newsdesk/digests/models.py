@@ -121,6 +121,21 @@ class AlertDelivery(models.Model):
         return f"alert to {self.reader} about {self.title[:60]}"
 
 
+class PlanningMark(models.Model):
+    """How far a planner has looked (one row per planner, e.g. "alerts").
+
+    The alert planner looks at the last two hours of matches on every run; after the
+    sender was down for longer, its next run starts from here instead (never more than a
+    day back), so the matches of the outage are not skipped.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    reached = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} planned up to {self.reached:%Y-%m-%d %H:%M}"
+
+
 class Suppression(models.Model):
     """An address we no longer email: it bounced for good, complained, kept failing
     temporarily with nothing delivered (digests/soft_bounces.py), or an operator said so.

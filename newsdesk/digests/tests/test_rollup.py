@@ -416,3 +416,33 @@ def test_a_late_alert_no_digest_or_rollup_can_carry_is_skipped_with_the_reason(
     row = AlertDelivery.objects.get()
     assert (row.status, row.error) == (Status.SKIPPED, "The reader no longer receives email.")
     assert sink.messages == []
+
+
+def test_matches_of_a_long_sender_outage_are_planned_from_where_it_stopped(
+    smtp: tuple[Sink, int],
+) -> None:
+    sink, _ = smtp
+    ports = make_topic("Ports")
+    reader = make_reader("ann@example.com", topics=[])
+    follow(reader, ports)  # instant only: no digest would carry these
+    assert alerts.plan_alerts(T) == 0  # the planner ran, then stopped for five hours
+    make_article([ports], "Harbour strike ends", T + MINUTE)
+    make_article([ports], "Cranes back at work", T + 2 * HOUR)
+    back = T + 5 * HOUR
+    assert alerts.plan_alerts(back) == 2  # both, though the first is past the usual 2 h
+    assert {row.error for row in AlertDelivery.objects.all()} == {
+        "Too late for an instant alert: waiting for a roll-up."
+    }
+    run_until_idle(back + MINUTE)
+    (rollup,) = sink.messages  # late news comes once, together, not as two "instant" alerts
+    assert rollup["Subject"] == "2 more stories on Ports while we held back"
+
+
+def test_the_planner_looks_back_no_further_than_a_day(smtp: tuple[Sink, int]) -> None:
+    sink, _ = smtp
+    ports = make_topic("Ports")
+    follow(make_reader("ann@example.com", topics=[]), ports)
+    alerts.plan_alerts(T)
+    make_article([ports], "Harbour strike ends", T + MINUTE)
+    assert alerts.plan_alerts(T + 30 * HOUR) == 0  # down more than a day: no longer news
+    assert sink.messages == []
