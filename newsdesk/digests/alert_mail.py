@@ -7,6 +7,8 @@ same one-click List-Unsubscribe, List-Id and manage link.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -80,3 +82,11 @@ def article_stories(article_ids: Iterable[int]) -> dict[int, Story]:
 
 def article_story(article_id: int) -> Story | None:
     return article_stories([article_id]).get(article_id)
+
+
+def local_time(at: dt.datetime, zone: zoneinfo.ZoneInfo, now: dt.datetime) -> str:
+    """'09:12 CEST' today in the reader's zone, 'Mon 1 Jun 21:40 CEST' another day."""
+    local = at.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return f"{local:%H:%M} {local.tzname()}"
+    return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"

@@ -34,10 +34,11 @@ from django.utils import timezone
 
 from newsdesk.accounts.models import Reader
 from newsdesk.digests import held, rollup, suppress
-from newsdesk.digests.alert_mail import article_story, reader_email
+from newsdesk.digests.alert_mail import article_story, local_time, reader_email
 from newsdesk.digests.compose import Story, clean_name, same_title, title_tokens
 from newsdesk.digests.held import HourCount, per_hour
 from newsdesk.digests.models import AlertDelivery, PlanningMark, Suppression
+from newsdesk.digests.plan import reader_zone
 from newsdesk.digests.render import new_message_id
 from newsdesk.digests.send import MAX_ATTEMPTS, SendContext, retry_due, stuck_after
 from newsdesk.topics.models import Follow, Topic, TopicArticle
@@ -258,7 +259,7 @@ def send_alert(now: dt.datetime | None = None, context: SendContext | None = Non
     if claimed != 1:
         return True  # another sender got it
     alert = AlertDelivery.objects.select_related("reader", "topic").get(pk=row["id"])
-    _deliver(alert, context or SendContext())
+    _deliver(alert, context or SendContext(), now)
     return True
 
 
@@ -283,7 +284,7 @@ def _finish(alert: AlertDelivery, status: str, **fields: Any) -> None:
     ).update(status=status, **fields)
 
 
-def _deliver(alert: AlertDelivery, context: SendContext) -> None:
+def _deliver(alert: AlertDelivery, context: SendContext, now: dt.datetime) -> None:
     reader = alert.reader
     if not reader.receives_email:
         _finish(alert, Status.SKIPPED, error="The reader no longer receives email.")
@@ -300,7 +301,7 @@ def _deliver(alert: AlertDelivery, context: SendContext) -> None:
     if story is None:
         _finish(alert, Status.SKIPPED, error="The article is gone.")
         return
-    message = alert_email(alert, reader, alert.topic, story)
+    message = alert_email(alert, reader, alert.topic, story, now)
     try:
         context.send(message)
     except Exception as exc:  # this alert only
@@ -316,13 +317,20 @@ def _deliver(alert: AlertDelivery, context: SendContext) -> None:
 
 
 def alert_email(
-    alert: AlertDelivery, reader: Reader, topic: Topic | None, story: Story
+    alert: AlertDelivery,
+    reader: Reader,
+    topic: Topic | None,
+    story: Story,
+    now: dt.datetime | None = None,
 ) -> EmailMultiAlternatives:
     topic_name = clean_name(topic.name) if topic is not None else "a topic you follow"
     context = {
         "topic_name": topic_name,
         "topic_url": settings.SITE_URL + topic.get_absolute_url() if topic is not None else "",
         "story": story,
+        "when": local_time(
+            story.published_at, reader_zone(reader.time_zone), now or timezone.now()
+        ),
     }
     return reader_email("digests/email/alert", context, reader, alert.message_id)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -33,7 +32,7 @@ from django.utils import timezone
 
 from newsdesk.accounts.models import Reader
 from newsdesk.digests import held, suppress
-from newsdesk.digests.alert_mail import article_stories, reader_email
+from newsdesk.digests.alert_mail import article_stories, local_time, reader_email
 from newsdesk.digests.compose import Story, clean_name
 from newsdesk.digests.held import NEWS_FOR, per_hour
 from newsdesk.digests.models import AlertDelivery
@@ -207,14 +206,6 @@ def _failed(token: str, rows: list[AlertDelivery], exc: Exception) -> None:
     spent = [r for r in rows if r.attempts >= MAX_ATTEMPTS]
     _finish(token, spent, Status.SKIPPED, error=f"Gave up after {MAX_ATTEMPTS} tries: {error}")
     _finish(token, [r for r in rows if r not in spent], Status.FAILED, error=error)
-
-
-def local_time(at: dt.datetime, zone: zoneinfo.ZoneInfo, now: dt.datetime) -> str:
-    """'09:12 CEST' today in the reader's zone, 'Mon 1 Jun 21:40 CEST' another day."""
-    local = at.astimezone(zone)
-    if local.date() == now.astimezone(zone).date():
-        return f"{local:%H:%M} {local.tzname()}"
-    return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
 
 
 def rollup_email(

@@ -56,6 +56,7 @@ def test_it_alerts_within_a_minute_of_a_match(smtp: tuple[Sink, int], topic: Top
     body = message.get_body(preferencelist=("plain",))
     assert body is not None and "It passed 61-40" in body.get_content()
     assert "/subscription/" in body.get_content()  # the manage link
+    assert "published 09:00 UTC" in body.get_content()  # in the reader's zone (UTC here)
     row = AlertDelivery.objects.get()
     assert (row.reader, row.article, row.status) == (reader, article, Status.SENT)
     assert message["Message-ID"] == row.message_id
@@ -190,3 +191,20 @@ def test_the_command_plans_and_sends_until_idle(smtp: tuple[Sink, int], topic: T
     out = io.StringIO()
     call_command("sendalerts", stdout=out)
     assert len(sink.messages) == 1 and "sendalerts: " in out.getvalue()
+
+
+def test_an_alert_gives_the_publication_time_in_the_readers_zone(
+    smtp: tuple[Sink, int], topic: Topic
+) -> None:
+    sink, _ = smtp
+    reader = instant_reader(topic)
+    reader.time_zone = "Asia/Tokyo"
+    reader.save(update_fields=["time_zone"])
+    make_article([topic], "Parliament passes the budget", T)
+    run_until_idle(T + MINUTE)
+    (message,) = sink.messages
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert "published 18:00 JST" in text.get_content()
+    assert "Published 18:00 JST" in html.get_content()

@@ -14,8 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from newsdesk.accounts.models import Reader
 from newsdesk.digests import alerts, plan, send
+from newsdesk.digests.alert_mail import local_time
 from newsdesk.digests.models import AlertDelivery, Suppression
-from newsdesk.digests.rollup import local_time
 from newsdesk.digests.send import SendContext
 from newsdesk.digests.tests.helpers import (
     Sink,
