@@ -262,6 +262,7 @@ def extract(
         html=sanitize_html(blocks_html(blocks)),
         is_article=reason is None,
         reason=reason,
+        credit=None if authors else md.author_credit(pm),
     )
 
 

@@ -680,6 +680,20 @@ def authors(pm: PageMeta, tree: HtmlElement, site: str | None) -> tuple[str, ...
     return clean_author_names(orgs, site, publisher) if orgs and not publisher else ()
 
 
+def author_credit(pm: PageMeta) -> str | None:
+    """The credit the page's author metadata gives when it names no person: its JSON-LD
+    author (an Organization, or a name that is no person's), else ``<meta name="author">``.
+    Never the site name or publisher by inference: only what the page calls its author."""
+    orgs: list[str] = []
+    names = _ld_author_names((pm.ld_article or {}).get("author"), orgs)
+    metas = [v for v in pm.all("author", "article:author") if not v.startswith("http")]
+    for candidate in (*orgs, *names, *metas):
+        credit = norm_space(candidate)
+        if credit and len(credit) <= 100:
+            return credit
+    return None
+
+
 _CREDIT_LABEL = re.compile(
     r"^(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|autoren|author|authors|auteur|autore|autora|"
     r"written by|text)\s*:?$",

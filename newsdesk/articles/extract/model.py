@@ -23,3 +23,7 @@ class Extraction:
     html: str
     is_article: bool
     reason: str | None
+    # When no person is named: the organisation or desk the page's own author metadata
+    # credits ("BBC News", "MND Staff"). Not an author (authors are people and agencies);
+    # what a byline may show instead of nothing.
+    credit: str | None = None

@@ -121,3 +121,13 @@ def test_extract_titles_lists_every_headline_source(tmp_path: Path) -> None:
         "title": "Harbour plan approved",
         "h1": "Promenade to grow by two kilometres",
     }
+
+
+def test_extract_shows_the_organisation_credited_when_no_person_is(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(PAGE.replace("By Jane Doe", "BBC News"), "utf-8")
+    out = io.StringIO()
+    call_command("extract", str(path), stdout=out)
+    text = out.getvalue()
+    assert "Authors:   -" in text
+    assert "Credited:  BBC News (no person named)" in text

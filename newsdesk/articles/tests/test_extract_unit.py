@@ -481,3 +481,23 @@ def test_page_titles_lists_each_source_cleaned() -> None:
         "h1": "Harbour plan approved",
     }
     assert set(page_titles(tree)) <= set(TITLE_SOURCES)
+
+
+def test_an_organisation_the_page_calls_its_author_is_a_credit_not_an_author() -> None:
+    ld = (
+        '<meta property="og:site_name" content="BBC">'
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"H",'
+        '"author":{"@type":"Organization","name":"BBC News"}}</script>'
+    )
+    ex = extract(page(article_body(), ld))
+    assert ex.authors == ()
+    assert ex.credit == "BBC News"
+
+
+def test_a_credit_comes_only_from_author_metadata_and_only_without_a_person() -> None:
+    site_only = page(article_body(), '<meta property="og:site_name" content="The Daily Gull">')
+    assert extract(site_only).credit is None  # never the site name by inference
+    desk = page(article_body(), "<meta name='author' content='MND Staff'>")
+    assert (extract(desk).authors, extract(desk).credit) == ((), "MND Staff")
+    person = page(article_body(), "<meta name='author' content='Jane Doe'>")
+    assert (extract(person).authors, extract(person).credit) == (("Jane Doe",), None)

@@ -231,6 +231,7 @@ def as_lines(result: Extraction) -> list[str]:
     lines = [
         f"Title:     {show(result.title)}",
         f"Authors:   {show(', '.join(result.authors))}",
+        *([f"Credited:  {result.credit} (no person named)"] if result.credit else []),
         f"Published: {show(result.published.isoformat() if result.published else None)}",
         f"Modified:  {show(result.modified.isoformat() if result.modified else None)}",
         f"Language:  {show(result.language)}",
