@@ -44,6 +44,8 @@ class Article(models.Model):
     language = models.CharField(max_length=12, blank=True)
     image = models.URLField(max_length=2000, blank=True)
     section = models.CharField(max_length=200, blank=True)
+    # The organisation or desk the page credits when it names no person ("MND Staff").
+    credit = models.CharField(max_length=200, blank=True)
     # Index for published_at: front page, digests and feeds all read newest first.
     published_at = models.DateTimeField(db_index=True)
     modified_at = models.DateTimeField(null=True, blank=True)
@@ -63,6 +65,14 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:article", args=[self.pk])
+
+    @property
+    def byline_credit(self) -> str:
+        """The credit to show when no person is named: not when it only repeats the
+        outlet's name, which the page shows anyway."""
+        if self.credit.casefold() == self.outlet.name.casefold():
+            return ""
+        return self.credit
 
 
 class Byline(models.Model):

@@ -61,6 +61,7 @@ def store_article(
         "language": (extraction.language or "")[:12],
         "image": (extraction.image or "")[:2000],
         "section": (extraction.section or "")[:200],
+        "credit": (extraction.credit or "")[:200],
         "published_at": extraction.published or published_fallback,
         "modified_at": extraction.modified,
         "fetched_at": now,

@@ -141,3 +141,15 @@ def test_it_updates_an_edited_article_reached_through_another_url(
     assert article.title_history == ["Ferry fares to rise"]
     assert article.text.endswith("wait until the summer.")
     assert article.modified_at is not None
+
+
+def test_a_page_signed_by_a_desk_stores_the_credit_and_no_author(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    page = article_page("Ferry fares to rise", story("ferry"), author="Gazette Newsroom")
+    local_site.add("/news/desk", page)
+    item = run(local_site, source, "/news/desk", local_policy)
+    assert item.article is not None
+    article = item.article
+    assert article.credit == "Gazette Newsroom"
+    assert not article.bylines.exists()  # a desk is no person: no author page for it

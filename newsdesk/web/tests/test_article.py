@@ -46,6 +46,19 @@ def test_it_shows_headline_body_byline_dates_and_source_link(client: Client) -> 
     assert "Covers trade." in page
 
 
+def test_with_no_person_named_the_byline_is_the_desk_the_page_credits(client: Client) -> None:
+    outlet = make_outlet("Mexico News Daily")
+    desk = make_article("Steel tariffs", outlet=outlet, credit="MND Staff")
+    assert '<p class="byline">By MND Staff</p>' in get_page(client, desk.pk)
+    itself = make_article("Peso rallies", outlet=outlet, credit="Mexico News Daily")
+    assert 'class="byline"' not in get_page(client, itself.pk)  # the outlet line says so
+    signed = make_article(
+        "Rates hold", outlet=outlet, credit="MND Staff", authors=[make_author("Ana Ruiz")]
+    )
+    page = get_page(client, signed.pk)
+    assert "Ana Ruiz" in page and "MND Staff" not in page
+
+
 def test_it_falls_back_to_text_paragraphs_without_html(client: Client) -> None:
     article = make_article("Plain", text="One.\n\nTwo <b>not bold</b>.", html="")
     page = get_page(client, article.pk)
