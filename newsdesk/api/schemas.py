@@ -68,6 +68,10 @@ class ArticleSummary(Schema):
     canonical_url: str | None
     outlet: OutletRef
     authors: list[AuthorRef]
+    credit: str = Field(
+        description="the organisation or desk the page credits when it names no person "
+        '("MND Staff"); empty when a person is named'
+    )
     topics: list[TopicRef]
     language: str
     section: str

@@ -51,7 +51,14 @@ def test_it_lists_articles_newest_first_with_outlet_authors_and_topics(client: C
     assert item["language"] == "en"
     assert item["web_url"].endswith(f"/articles/{item['id']}/")
     assert "html" not in item and "text" not in item
+    assert item["credit"] == ""  # people are named
     assert body["next"] is None and body["next_cursor"] is None
+
+
+def test_it_gives_the_desk_a_page_credits_when_it_names_no_person(client: Client) -> None:
+    article = make_article("Steel tariffs", credit="MND Staff")
+    body = get(client, f"/api/articles/{article.pk}")
+    assert (body["authors"], body["credit"]) == ([], "MND Staff")
 
 
 def test_it_filters_by_topic_outlet_author_dates_and_language(client: Client) -> None:
