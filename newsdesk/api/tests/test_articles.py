@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from newsdesk.api.tests.helpers import get
 from newsdesk.web.tests.factories import (
     make_article,
     make_author,
@@ -15,13 +16,6 @@ from newsdesk.web.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
-
-
-def get(client: Client, url: str, status: int = 200) -> Any:
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    return response.json()
 
 
 def titles(body: Any) -> list[str]:

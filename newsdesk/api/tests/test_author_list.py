@@ -10,18 +10,13 @@ from django.test import Client
 
 from newsdesk.api.pagination import MAX_LIMIT
 from newsdesk.api.routes.authors import MAX_NAME_QUERY
+from newsdesk.api.tests.helpers import get
 from newsdesk.articles.models import Author
 from newsdesk.web.tests.factories import make_article, make_author, make_outlet
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 NOON = dt.datetime(2026, 5, 1, 12, tzinfo=UTC)
-
-
-def get(client: Client, url: str, status: int = 200) -> Any:
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    return response.json()
 
 
 def names(client: Client, query: str = "") -> list[str]:

@@ -1,24 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
 
 from newsdesk.api.pagination import MAX_LIMIT, MAX_OFFSET
+from newsdesk.api.tests.helpers import get
 from newsdesk.web.tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 NOON = dt.datetime(2026, 5, 1, 12, tzinfo=UTC)
-
-
-def get(client: Client, url: str, status: int = 200) -> Any:
-    response = client.get(url)
-    assert response.status_code == status, response.content
-    return response.json()
 
 
 def walk(client: Client, url: str) -> list[list[int]]:

@@ -1,3 +1,3 @@
-from newsdesk.digests.tests.helpers import smtp
+from newsdesk.digests.tests.helpers import migrated, smtp
 
-__all__ = ["smtp"]
+__all__ = ["migrated", "smtp"]

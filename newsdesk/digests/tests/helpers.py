@@ -10,13 +10,14 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from newsdesk.accounts.models import Reader
 from newsdesk.articles.models import Article
@@ -187,3 +188,37 @@ def newsdesk_env(db: Path, port: int = 0, extra: dict[str, str] | None = None) -
     env.pop("NEWSDESK_TEST_CRASH_AT", None)
     env.update(extra or {})
     return env
+
+
+def race(work: Callable[[], object], threads: int = 4, timeout: float = 60) -> None:
+    """Run ``work`` in ``threads`` threads released at the same moment, each on its own
+    database connection; re-raise the first error one of them met."""
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            work()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join(timeout)
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file for tests that run real ``newsdesk`` processes:
+    each copies it rather than migrating again."""
+    db = tmp_path_factory.mktemp("migrated") / "newsdesk.sqlite3"
+    result = run_newsdesk(["migrate", "--noinput"], db)
+    assert result.returncode == 0, result.stderr
+    return db

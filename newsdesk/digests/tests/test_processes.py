@@ -41,14 +41,6 @@ NOW = "2026-06-02T07:01:00+00:00"
 LATER = "2026-06-02T07:30:00+00:00"  # past the 15-minute reaper threshold
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("template") / "newsdesk.sqlite3"
-    result = run_newsdesk(["migrate", "--noinput"], db)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
 @pytest.fixture
 def world(migrated: Path, tmp_path: Path) -> Any:
     sink = Sink()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from newsdesk.digests.tests.helpers import (
     make_reader,
     make_topic,
     parts,
+    race,
 )
 from newsdesk.topics.models import Follow, Topic, TopicArticle
 
@@ -293,25 +293,12 @@ def test_two_senders_at_once_send_one_rollup(smtp: tuple[Sink, int], limit_two: 
     run_until_idle(T + 10 * MINUTE)
     assert len(sink.messages) == 2
     now = T + 10 * MINUTE + HOUR + MINUTE
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
 
     def sender() -> None:
-        try:
-            start.wait()
-            while alerts.send_alert(now, SendContext()):
-                pass
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        while alerts.send_alert(now, SendContext()):
+            pass
 
-    threads = [threading.Thread(target=sender) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    race(sender)
     rollups = [m for m in sink.messages if is_rollup(m)]
     assert len(rollups) == 1
     assert rollups[0]["Subject"] == "6 more stories on Valdorian politics while we held back"

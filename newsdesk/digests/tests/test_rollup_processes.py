@@ -45,14 +45,6 @@ for i in range(4):
 """
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("rollup-template") / "newsdesk.sqlite3"
-    result = run_newsdesk(["migrate", "--noinput"], db)
-    assert result.returncode == 0, result.stderr
-    return db
-
-
 SendAlerts = Callable[..., subprocess.CompletedProcess[str]]
 
 

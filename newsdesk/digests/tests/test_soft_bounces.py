@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from newsdesk.digests import suppress
 from newsdesk.digests.management.commands.senddigests import run_once
 from newsdesk.digests.models import DigestDelivery, EmailEvent, Suppression
 from newsdesk.digests.suppress import Kind, Outcome
-from newsdesk.digests.tests.helpers import Sink, make_article, make_reader, make_topic
+from newsdesk.digests.tests.helpers import Sink, make_article, make_reader, make_topic, race
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -293,24 +292,7 @@ def test_senders_recording_the_tipping_bounce_at_once_suppress_it_once() -> None
         pytest.skip("needs a database server: run with scripts/with_postgres.py")
     for days in (8, 6, 4, 2):
         earlier_soft_bounce("ann@example.com", days * DAY)
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-
-    def tip() -> None:
-        try:
-            start.wait()
-            soft_bounce_now("ann@example.com")
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tip) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
+    race(lambda: soft_bounce_now("ann@example.com"), timeout=30)
     assert list(Suppression.objects.values_list("email", "reason")) == [
         ("ann@example.com", "soft_bounces")
     ]
