@@ -70,8 +70,8 @@ class Article(models.Model):
     def byline_credit(self) -> str:
         """The credit to show when no person is named: not when it only repeats the
         outlet's name, which the page shows anyway."""
-        if self.credit.casefold() == self.outlet.name.casefold():
-            return ""
+        if not self.credit or self.credit.casefold() == self.outlet.name.casefold():
+            return ""  # (no credit: the outlet need not be loaded at all)
         return self.credit
 
 
