@@ -16,7 +16,7 @@ import re
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from newsdesk.articles.extract import Extraction
+from newsdesk.articles.extract import MAX_AUTHORS, Extraction
 from newsdesk.articles.identity import index_article, link_duplicates
 from newsdesk.articles.models import Article, Author, Byline
 from newsdesk.sources.models import Outlet
@@ -104,8 +104,11 @@ def _update(article: Article, fields: dict[str, object], now: dt.datetime) -> No
 def set_byline(
     article: Article, outlet: Outlet, names: list[str], bios: dict[str, str]
 ) -> list[Author]:
+    """Put ``names`` on the article's byline in order (at most MAX_AUTHORS of them, as
+    extraction keeps: a feed's author list is as untrusted as a page)."""
     authors = []
-    for position, name in enumerate(dict.fromkeys(n.strip() for n in names if n.strip())):
+    unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))[:MAX_AUTHORS]
+    for position, name in enumerate(unique):
         slug = slugify(name)[:200] or "author"
         author, _ = Author.objects.get_or_create(
             outlet=outlet, slug=slug, defaults={"name": name[:200]}

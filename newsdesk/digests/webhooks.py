@@ -68,7 +68,7 @@ def email_events(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "bad or missing secret"}, status=403)
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return JsonResponse({"error": "the body is not JSON"}, status=400)
     events = payload.get("events", [payload]) if isinstance(payload, dict) else payload
     if not isinstance(events, list) or len(events) > MAX_EVENTS:

@@ -123,3 +123,14 @@ def test_it_refuses_a_topic_slug_with_a_nul_character(authed: Client, reader: Re
     assert response.status_code == 422
     assert "control characters" in response.json()["detail"][0]["msg"]
     assert not Follow.objects.filter(reader=reader).exists()
+
+
+@pytest.mark.parametrize(
+    "raw", ["{not json", "[" * 100_000 + "]" * 100_000], ids=["malformed", "nested-too-deep"]
+)
+def test_a_body_that_is_no_json_is_a_client_error_not_a_crash(authed: Client, raw: str) -> None:
+    make_topic(slug="politics")
+    response = authed.post("/api/me/follows", raw, content_type="application/json")
+    assert response.status_code == 400, response.content[:200]
+    assert response.json()["detail"]
+    assert not Follow.objects.exists()

@@ -37,12 +37,14 @@ def _load(text: str) -> Any:
     if text.endswith("-->"):
         text = text[:-3]
     text = text.strip().rstrip(";")
+    # RecursionError: arrays nested tens of thousands deep, which no real page has; the
+    # block is ignored like any other unreadable one, the page is not.
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             return json.loads(_CONTROL.sub(" ", text), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 

@@ -197,14 +197,20 @@ TITLE_SOURCES: dict[str, str] = {
 }
 
 
+# A "headline" longer than this is no headline (and would cost the cleaning regexes
+# seconds on a hostile page): that source is treated as absent.
+_MAX_RAW_TITLE = 2000
+
+
 def _raw_titles(pm: PageMeta) -> dict[str, str | None]:
-    return {
+    found = {
         "og": pm.first("og:title"),
         "jsonld": jsonld.as_text((pm.ld_article or {}).get("headline")),
         "twitter": pm.first("twitter:title"),
         "meta": pm.first("title", "dc.title", "headline"),
         "title": pm.title_tag,
     }
+    return {k: v if v is None or len(v) <= _MAX_RAW_TITLE else None for k, v in found.items()}
 
 
 def title_variants(
@@ -588,9 +594,13 @@ def clean_author_names(
     return _dedupe(people + agencies if people else agencies[:1])
 
 
+# JSON-LD author lists are read to this entry at most (a hostile page can list millions).
+_MAX_LD_AUTHORS = 50
+
+
 def _ld_author_names(value: Any, orgs: list[str]) -> list[str]:
     out: list[str] = []
-    items = value if isinstance(value, list) else [value]
+    items = value[:_MAX_LD_AUTHORS] if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, str):
             if not item.startswith("http"):

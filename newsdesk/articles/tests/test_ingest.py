@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsdesk.articles.extract import MAX_AUTHORS, MAX_ELEMENTS
 from newsdesk.articles.ingest import process_item
 from newsdesk.articles.models import Article
 from newsdesk.articles.pages import not_html_reason
@@ -153,3 +154,32 @@ def test_a_page_signed_by_a_desk_stores_the_credit_and_no_author(
     article = item.article
     assert article.credit == "Gazette Newsroom"
     assert not article.bylines.exists()  # a desk is no person: no author page for it
+
+
+def test_a_page_too_large_for_an_article_is_kept_out_with_the_reason_shown(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    flood = page("<article>" + "<p>word</p>" * (MAX_ELEMENTS + 1) + "</article>")
+    local_site.add("/news/flood", flood)
+    item = run(local_site, source, "/news/flood", local_policy)
+    assert item.state == SourceItem.State.SKIPPED
+    assert item.error.startswith("too large for an article (")
+    assert Article.objects.count() == 0
+    source.refresh_from_db()
+    assert item.error in source.last_page_error
+
+
+def test_a_feed_naming_more_authors_than_a_byline_holds_gives_the_first_ones(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    # The page names nobody, so the feed item's authors are used: as untrusted as a page.
+    local_site.add("/news/crowd", article_page("Crowd", story("crowd"), author=""))
+    names = [f"Reporter {chr(65 + n // 26)}{chr(97 + n % 26)}" for n in range(60)]
+    item = SourceItem.objects.create(
+        source=source, guid="crowd", url=local_site.url("/news/crowd"), authors=names
+    )
+    process_item(item, policy=local_policy)
+    item.refresh_from_db()
+    assert item.article is not None
+    bylines = item.article.bylines.order_by("position").select_related("author")
+    assert [b.author.name for b in bylines] == names[:MAX_AUTHORS]

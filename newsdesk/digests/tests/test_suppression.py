@@ -100,10 +100,11 @@ def test_it_takes_the_secret_in_a_header_and_anymail_shaped_events(webhook: Any)
     response = webhook(events, token=None, Authorization=f"Bearer {SECRET}")
     assert response.status_code == 200 and response.json()["accepted"] == 3
     assert suppressed() == {"a@example.com": "hard_bounce", "b@example.com": "complaint"}
-    bad = Client().post(
-        reverse("digests:email-events") + f"?token={SECRET}", "{not json", "application/json"
-    )
-    assert bad.status_code == 400
+    for body in ("{not json", "[" * 100_000 + "]" * 100_000):  # the second: too deep
+        bad = Client().post(
+            reverse("digests:email-events") + f"?token={SECRET}", body, "application/json"
+        )
+        assert bad.status_code == 400 and bad.json() == {"error": "the body is not JSON"}
 
 
 def test_it_listens_to_anymail_tracking_events() -> None:

@@ -189,7 +189,7 @@ def _patterns(attrs: dict[str, str], name: str) -> tuple[tuple[str, ...], str | 
         return (), None
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         return (), f"its {PREFIX}:{name} is not a JSON list of regular expressions"

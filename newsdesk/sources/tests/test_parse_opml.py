@@ -177,6 +177,7 @@ def test_it_reads_our_attributes_when_the_declaration_was_lost():
         ("not json", "is not a JSON list of regular expressions"),
         ('{"a": 1}', "is not a JSON list of regular expressions"),
         ("[1, 2]", "is not a JSON list of regular expressions"),
+        ("[" * 50_000 + "]" * 50_000, "is not a JSON list of regular expressions"),  # too deep
         ("[" + ",".join(['"x"'] * 101) + "]", "more than 100 patterns"),
     ],
 )
