@@ -239,8 +239,8 @@ def extract(
     tree = parse(text_in)
     if tree is None:
         return _empty("not HTML")
-    if (elements := element_count(tree)) > MAX_ELEMENTS:
-        return _empty(f"too large for an article ({elements:,} elements; at most {MAX_ELEMENTS:,})")
+    if element_count(tree) > MAX_ELEMENTS:
+        return _empty(f"too large for an article (more than {MAX_ELEMENTS:,} elements)")
     pm = md.read_page_meta(tree)
     site = md.site_name(pm)
     title = clip_title(md.title(pm, tree, site, url))
@@ -282,7 +282,8 @@ def extract(
 
 
 def element_count(tree: HtmlElement, stop: int = MAX_ELEMENTS) -> int:
-    """Elements in the tree, counted up to one past ``stop`` (enough to know it is over)."""
+    """Elements in the tree, counted to one past ``stop`` at most (enough to know it is
+    over: a huge page is not walked to its end)."""
     count = 0
     for _ in tree.iter():
         count += 1
