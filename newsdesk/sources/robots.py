@@ -120,13 +120,23 @@ def _refresh(
             response = fetch(url, policy=policy or policy_from_settings())
         status = response.status
         if 200 <= status < 300:
-            body = response.body.decode(response.charset or "utf-8", "replace")
-            body = body[:MAX_ROBOTS_CHARS]
+            body = _decode(response.body, response.charset)[:MAX_ROBOTS_CHARS]
     except FetchRefused:
         return None
     except FetchError as exc:
         error = exc.reason
     return _store(origin, status, body, error, now)
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    """The file as text. RFC 9309 says UTF-8; a charset the server names is honoured
+    only when Python knows it (an unknown one must not fail the page waiting on it),
+    and NUL characters, which no rule needs, are dropped (PostgreSQL refuses them)."""
+    try:
+        text = body.decode(charset or "utf-8", "replace")
+    except LookupError:
+        text = body.decode("utf-8", "replace")
+    return text.replace("\x00", "")
 
 
 def _store(origin: str, status: int, body: str, error: str, now: dt.datetime) -> RobotsFile:

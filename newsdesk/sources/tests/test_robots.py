@@ -100,3 +100,23 @@ def test_it_treats_an_unreachable_site_as_disallowed(db: None) -> None:
     verdict = robots.check(f"http://127.0.0.3:{port}/story", policy=POLICY)
     assert not verdict.allowed
     assert "could not be read" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain; charset=no-such-charset", "text/plain; charset=base64"]
+)
+def test_it_reads_robots_txt_as_utf8_when_its_charset_is_unknown(
+    site: Site, content_type: str
+) -> None:
+    site.route(
+        "/robots.txt", 200, b"User-agent: *\nDisallow: /private/\n", content_type=content_type
+    )
+    assert not robots.is_allowed(site.url("/private/a"), policy=POLICY)
+    assert robots.is_allowed(site.url("/news/a"), policy=POLICY)
+
+
+def test_it_drops_nul_characters_from_robots_txt_before_storing_it(site: Site) -> None:
+    # PostgreSQL refuses NUL in text: storing it would fail every page of the site.
+    site.route("/robots.txt", 200, b"User-agent: *\x00\nDisallow: /private/\x00\n")
+    assert not robots.is_allowed(site.url("/private/a"), policy=POLICY)
+    assert "\x00" not in RobotsFile.objects.get().body
