@@ -304,8 +304,11 @@ def _record_success(
     notes: str = "",
 ) -> CrawlResult:
     # Cache-Control / Expires and the feed's <ttl> are lower bounds on the interval.
+    # The schedule reads lower-case names; dict() of the client's case-insensitive
+    # headers would keep the server's spelling ("Cache-Control") and miss them.
+    headers = {name.lower(): value for name, value in response.headers.items()}
     next_at, interval = schedule.next_success_fetch(
-        now, _recent_publication_times(source), dict(response.headers), ttl
+        now, _recent_publication_times(source), headers, ttl
     )
     # Validators are stored even on 304: a server may rotate its ETag for the same body.
     source.etag = (response.etag or "")[:500]

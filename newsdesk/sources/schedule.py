@@ -40,7 +40,10 @@ def cache_lifetime(headers: Mapping[str, str], now: dt.datetime) -> dt.timedelta
     cache_control = headers.get("cache-control", "")
     match = re.search(r"(?:s-maxage|max-age)\s*=\s*\"?(\d+)", cache_control, re.IGNORECASE)
     if match:
-        return dt.timedelta(seconds=int(match.group(1)))
+        # Capped before the timedelta: a huge max-age would overflow it, and the
+        # interval is capped at MAX_INTERVAL anyway.
+        seconds = min(int(match.group(1)), int(MAX_INTERVAL.total_seconds()))
+        return dt.timedelta(seconds=seconds)
     expires = headers.get("expires")
     if expires:
         try:
