@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import IO, Any
 
 from django.contrib.syndication.views import Feed
@@ -26,6 +27,37 @@ from newsdesk.topics.models import Topic
 
 FEED_SIZE = 50
 _JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+# Characters XML 1.0 (section 2.2) does not allow, even escaped: C0 controls other than
+# tab, newline and carriage return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: Any) -> Any:
+    """``value`` with the characters XML cannot carry removed, in strings and lists."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return [xml_text(part) for part in value]
+    return value
+
+
+class XMLSafe(SyndicationFeed):
+    """Titles, names and snippets come from the open web: one stray control character
+    made Django's XML writer raise (a 500 for every poll of the feed) and U+FFFE made
+    the feed unreadable. They are dropped from every text field before writing."""
+
+    def write(self, outfile: IO[str], encoding: str) -> None:
+        self.feed = {key: xml_text(value) for key, value in self.feed.items()}
+        self.items = [{key: xml_text(value) for key, value in item.items()} for item in self.items]
+        super().write(outfile, encoding)
+
+
+class RSSFeed(XMLSafe, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XMLSafe, Atom1Feed):
+    pass
 
 
 class JSONFeedGenerator(SyndicationFeed):
@@ -71,7 +103,7 @@ class JSONFeedGenerator(SyndicationFeed):
 class ArticleFeed(Feed):
     """Shared item handling; subclasses say whose articles and how the feed is named."""
 
-    feed_type: type[SyndicationFeed] = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = RSSFeed
 
     def articles(self, obj: Any) -> QuerySet[Article]:
         raise NotImplementedError
@@ -168,7 +200,7 @@ class OutletFeed(ArticleFeed):
 
 
 class TopicAtomFeed(TopicFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class TopicJSONFeed(TopicFeed):
@@ -176,7 +208,7 @@ class TopicJSONFeed(TopicFeed):
 
 
 class AuthorAtomFeed(AuthorFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class AuthorJSONFeed(AuthorFeed):
@@ -184,7 +216,7 @@ class AuthorJSONFeed(AuthorFeed):
 
 
 class OutletAtomFeed(OutletFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
 
 class OutletJSONFeed(OutletFeed):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -159,3 +160,42 @@ def test_it_answers_a_repeat_poll_with_not_modified(
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again.content == b""
+
+
+# C0 controls and the two non-characters XML 1.0 forbids even as character references.
+NOT_XML = "\x00\x01\x08\x0b\x0c\x1f\ufffe\uffff"
+
+
+@pytest.mark.parametrize(
+    "name", ["web:topic_rss", "web:topic_atom", "web:outlet_rss", "web:outlet_atom"]
+)
+def test_it_keeps_feeds_well_formed_when_texts_hold_characters_xml_forbids(
+    client: Client, name: str
+) -> None:
+    outlet = make_outlet(f"Herald{NOT_XML}", slug="herald")
+    topic = make_topic(f"Trade{NOT_XML}", slug="trade")
+    author = make_author(f"Ann{NOT_XML} Ames", slug="ann")
+    make_article(
+        f"Tariffs{NOT_XML} lifted",
+        outlet=outlet,
+        topics=[topic],
+        authors=[author],
+        snippet=f"Brussels{NOT_XML} agreed.",
+    )
+    slug = "trade" if name.startswith("web:topic") else "herald"
+    response = client.get(reverse(name, args=[slug]))
+    assert response.status_code == 200
+    # A strict XML parser (feedparser would recover from broken XML silently).
+    root = ElementTree.fromstring(response.content)
+    text = "".join(root.itertext())
+    assert "Tariffs lifted" in text
+    assert "Brussels agreed." in text
+    assert "Ann Ames" in text
+
+
+def test_it_keeps_control_characters_out_of_the_author_feed(client: Client) -> None:
+    author = make_author(f"Ann{NOT_XML} Ames", slug="ann")
+    make_article(f"Tariffs{NOT_XML} lifted", authors=[author])
+    response = client.get(reverse("web:author_rss", args=[author.pk, "ann"]))
+    assert response.status_code == 200
+    assert "Tariffs lifted" in "".join(ElementTree.fromstring(response.content).itertext())
