@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from newsdesk.db import claim_first
@@ -150,9 +150,18 @@ def record(source: Source, fetched: Fetched, now: dt.datetime) -> CrawlResult:
         return _record_error(source, now, fetched.error, retry_after=fetched.retry_after)
     if fetched.title and not source.title:
         source.title = fetched.title[:300]
-    new_items = _store_items(source, list(fetched.listed), now) if fetched.listed else 0
     notes = _problems_words(fetched.problems)
-    return _record_success(source, now, response, new_items, fetched.ttl_minutes, notes)
+    try:
+        with transaction.atomic():
+            new_items = _store_items(source, list(fetched.listed), now) if fetched.listed else 0
+            return _record_success(source, now, response, new_items, fetched.ttl_minutes, notes)
+    except DataError as exc:
+        # Something the source said does not fit the database (PostgreSQL is stricter
+        # than SQLite): the source shows it and the crawl goes on with the others.
+        log.exception("could not store what %s lists", source.url)
+        source.refresh_from_db()  # forget what the failed write had set on it
+        words = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return _record_error(source, now, f"Could not store what it lists: {words}")
 
 
 PROBLEMS_PREFIX = "Read with problems: "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from ._dates import clamp_future
+from ._html import web_url
 from .urls import canonical_url
 
 __all__ = ["DEFAULT_MAX_ITEMS", "EntryCollector", "FeedEntry", "FeedParseError", "ParsedFeed"]
@@ -44,13 +44,7 @@ def absolute_web_url(value: object) -> str | None:
     """`value` itself if it is already an absolute http(s) URL (guids as links)."""
     if not isinstance(value, str):
         return None
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() in ("http", "https") and parts.hostname:
-        return value.strip()
-    return None
+    return web_url(value, "") if value.strip().lower().startswith(("http:", "https:")) else None
 
 
 def unique(values: list[str]) -> tuple[str, ...]:

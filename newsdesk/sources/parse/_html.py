@@ -47,12 +47,22 @@ def parse_html(html: bytes | str) -> etree._Element | None:
         return None
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encode_controls(url: str) -> str:
+    # Percent-encoded as browsers do (WHATWG URL, C0 control percent-encode set): a raw
+    # NUL would otherwise reach the database, and PostgreSQL refuses it.
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", url)
+
+
 def web_url(value: object, base: str) -> str | None:
     """`value` resolved against `base`, if that gives an http(s) URL with a host."""
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if not value:
+    if not value or _SURROGATE.search(value):  # a lone surrogate cannot be encoded at all
         return None
     try:
         absolute = urljoin(base, value)
@@ -61,7 +71,7 @@ def web_url(value: object, base: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    return absolute
+    return _encode_controls(absolute)
 
 
 def document_base(root: etree._Element, page_url: str) -> str:

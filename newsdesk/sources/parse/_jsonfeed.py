@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ._dates import parse_date
+from ._encoding import strip_invalid_xml_chars
 from ._feedmodel import (
     EntryCollector,
     FeedEntry,
@@ -90,7 +91,7 @@ def _guid(item: dict[str, Any]) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float | str):
-        return str(value).strip() or None
+        return strip_invalid_xml_chars(str(value)).strip() or None
     return None
 
 

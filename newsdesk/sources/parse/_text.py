@@ -6,6 +6,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from ._encoding import strip_invalid_xml_chars
+
 __all__ = ["clean_text", "html_to_text"]
 
 _WS = re.compile(r"\s+")
@@ -17,10 +19,12 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def clean_text(value: object) -> str:
-    """Collapse whitespace; anything that is not a string becomes ""."""
+    """Collapse whitespace and drop control characters (a feed's "&#0;" or a JSON
+    "\\u0000" would be a NUL, which PostgreSQL refuses to store); anything that is not a
+    string becomes ""."""
     if not isinstance(value, str):
         return ""
-    return _WS.sub(" ", value).strip()
+    return _WS.sub(" ", strip_invalid_xml_chars(value)).strip()
 
 
 class _TextCollector(HTMLParser):

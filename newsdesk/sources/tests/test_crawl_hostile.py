@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import DataError
 from django.utils import timezone
 
+from newsdesk.sources import crawl as crawl_module
 from newsdesk.sources import schedule
 from newsdesk.sources.models import Outlet, Source, SourceItem
 from newsdesk.sources.scheduler import Scheduler
@@ -64,3 +66,67 @@ def test_it_polls_no_sooner_than_the_servers_cache_control_allows(
     bad = crawl(scheduler, bad, healthy)
     assert bad.interval_seconds >= 7200
     assert bad.next_fetch_at >= timezone.now() + dt.timedelta(minutes=119)
+
+
+NUL_RSS = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Nul&#0;s</title>'
+    "<item><title>Nul&#0; title</title><link>{base}/news/2026/nul&#0;-story</link>"
+    "<guid>nul&#0;-1</guid><author>Ann&#0; Bee</author><category>Po&#0;litics</category>"
+    "<description>Sum&#0;mary</description></item>"
+    "<item><title>Clean</title><link>{base}/news/2026/clean-story</link></item>"
+    "</channel></rss>"
+)
+NUL_JSON = (
+    '{{"version": "https://jsonfeed.org/version/1.1", "title": "Nul\\u0000s", "items": ['
+    '{{"id": "nul\\u0000-1", "url": "{base}/news/2026/nul\\u0000-story", '
+    '"title": "Nul\\u0000 title", "summary": "Sum\\u0000mary", '
+    '"authors": [{{"name": "Ann\\u0000 Bee"}}], "tags": ["Po\\u0000litics"]}}, '
+    '{{"id": "clean", "url": "{base}/news/2026/clean-story", "title": "Clean"}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(NUL_RSS, RSS), (NUL_JSON, "application/feed+json")],
+    ids=["rss", "json-feed"],
+)
+def test_it_keeps_nul_characters_out_of_what_it_stores(
+    scheduler: Scheduler, site: Site, bad: Source, healthy: Source, body: str, content_type: str
+) -> None:
+    # PostgreSQL refuses NUL in text and JSON: one such entry failed the whole crawl step.
+    site.route("/feed.xml", 200, body.format(base=site.url("")).encode(), content_type=content_type)
+    bad = crawl(scheduler, bad, healthy)
+    assert bad.status == Source.Status.OK, bad.last_error
+    assert "\x00" not in bad.title
+    rows = list(SourceItem.objects.filter(source=bad).order_by("id"))
+    assert len(rows) == 2
+    for row in rows:
+        text = " ".join([row.guid, row.url, row.title, row.summary, *row.authors, *row.categories])
+        assert "\x00" not in text
+    assert rows[0].url == site.url("/news/2026/nul%00-story")
+    assert (rows[0].title, rows[0].authors) == ("Nul title", ["Ann Bee"])
+
+
+def test_it_shows_a_listing_the_database_refuses_on_the_source_and_goes_on(
+    scheduler: Scheduler,
+    site: Site,
+    bad: Source,
+    healthy: Source,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What PostgreSQL says of a value SQLite would take (a column too short for it).
+    real = crawl_module._store_items
+
+    def refuse(source: Source, listed: list[crawl_module.Listed], now: dt.datetime) -> int:
+        if source.pk == bad.pk:
+            raise DataError("value too long for type character varying(2000)")
+        return real(source, listed, now)
+
+    monkeypatch.setattr(crawl_module, "_store_items", refuse)
+    site.route("/feed.xml", 200, FeedBuilder(site.url()).build(), content_type=RSS)
+    bad = crawl(scheduler, bad, healthy)
+    assert bad.status == Source.Status.ERROR
+    assert bad.last_error == (
+        "Could not store what it lists: value too long for type character varying(2000)"
+    )
+    assert bad.error_count == 1 and bad.next_fetch_at > timezone.now()
