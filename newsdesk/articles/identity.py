@@ -209,13 +209,33 @@ def main_page_url(url: str, home_url: str = "") -> str:
     return canonical_url(urlunsplit((parts.scheme, netloc, path, urlencode(query), "")))
 
 
+MAX_URL_LENGTH = 2000  # the URL columns' max_length (PostgreSQL enforces it)
+
+
 def page_canonical(fetched_url: str, declared: str | None, home_url: str = "") -> str:
     """The identity URL of a fetched page: its declared rel=canonical when that is on the
     same site (an AMP page names its main page this way), else the fetched URL in its
     main-page form."""
     if declared and same_site(declared, fetched_url):
-        return canonical_url(declared)
+        canonical = canonical_url(declared)
+        if _usable_canonical(canonical, canonical_url(fetched_url), home_url):
+            return canonical
     return main_page_url(fetched_url, home_url)
+
+
+def _usable_canonical(canonical: str, fetched: str, home_url: str) -> bool:
+    """Not a canonical that cannot be stored, nor one naming the site's home page from
+    an article: a CMS that puts the home page in every page's rel=canonical would
+    otherwise make all its articles one, each overwriting the last."""
+    if len(canonical) > MAX_URL_LENGTH:
+        return False
+    homes = {canonical_url(home_url)} if home_url else set()
+    return fetched == canonical or not (_is_site_root(canonical) or canonical in homes)
+
+
+def _is_site_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def known_article(url: str, home_url: str = "") -> Article | None:

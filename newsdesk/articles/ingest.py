@@ -12,12 +12,12 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from newsdesk.articles.bios import find_bios
-from newsdesk.articles.identity import known_article, page_canonical
+from newsdesk.articles.identity import MAX_URL_LENGTH, known_article, page_canonical
 from newsdesk.articles.models import Article
 from newsdesk.articles.pages import extract_page, not_html_reason, remember_page
 from newsdesk.articles.store import set_byline, store_article
@@ -184,18 +184,27 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
 
     outlet = item.source.outlet
     canonical = page_canonical(response.url, extraction.canonical_url, outlet.home_url)
+    if len(canonical) > MAX_URL_LENGTH:
+        return _fail(item, f"The page's address is over {MAX_URL_LENGTH} characters", final=True)
     names = list(extraction.authors) or [a for a in item.authors if isinstance(a, str)]
     bios = find_bios(response.body, names)
     labels = [*item.categories, *([extraction.section] if extraction.section else [])]
     # All or nothing: an article stored without its byline, page or topics would stay so,
     # because a retry finds the article and only marks the item done.
-    with transaction.atomic():
-        article, created = store_article(
-            outlet, extraction, canonical, response.url, item.published_at or now, now
-        )
-        remember_page(article, created, response, outlet, now)
-        set_byline(article, outlet, names, bios)
-        return _done(item, article, now, labels=labels)
+    try:
+        with transaction.atomic():
+            article, created = store_article(
+                outlet, extraction, canonical, response.url, item.published_at or now, now
+            )
+            remember_page(article, created, response, outlet, now)
+            set_byline(article, outlet, names, bios)
+            return _done(item, article, now, labels=labels)
+    except DataError as exc:
+        # Something on the page does not fit the database (PostgreSQL is stricter than
+        # SQLite): the item shows it, and the worker goes on with the next page.
+        log.exception("could not store the page %s", item.url)
+        words = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return _fail(item, f"Could not store the page: {words}", final=True)
 
 
 def _done(item: SourceItem, article: Article, now: dt.datetime, labels: list[str]) -> ItemResult:
