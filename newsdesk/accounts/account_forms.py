@@ -22,7 +22,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.mail import get_connection
 from django.urls import reverse
 
-from newsdesk.accounts.forms import refuse_suppressed
+from newsdesk.accounts.forms import refuse_suppressed, refuse_unmailable
 from newsdesk.accounts.models import Reader
 from newsdesk.digests.render import build_email
 from newsdesk.digests.suppress import suppressed_reason
@@ -79,6 +79,7 @@ class SignupForm(forms.Form):
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()
+        refuse_unmailable(email)
         refuse_suppressed(email, "sign-up")
         return email
 

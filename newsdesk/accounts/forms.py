@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 import zoneinfo
 
 from django import forms
@@ -31,6 +32,24 @@ def refuse_suppressed(email: str, what: str) -> None:
         raise forms.ValidationError(blocked_notice(), code="suppressed")
 
 
+def refuse_unmailable(email: str) -> None:
+    """A form error for an address Django's validator accepts that no message should go to.
+
+    A quoted local part may hold control characters ("a\x0bb"@example.com): stored, it made
+    every email's To header malformed. An address literal (user@[127.0.0.1]) or a dotless
+    domain (user@localhost) would have our mail server deliver to itself or its network.
+    """
+    domain = email.rpartition("@")[2]
+    if any(unicodedata.category(char) == "Cc" for char in email):
+        raise forms.ValidationError(
+            "An email address cannot contain control characters.", code="invalid"
+        )
+    if domain.startswith("[") or "." not in domain:
+        raise forms.ValidationError(
+            "Enter an address on a public mail domain, such as name@example.com.", code="invalid"
+        )
+
+
 class FollowForm(forms.Form):
     email = forms.EmailField(label="Your email address", max_length=254)
     daily = forms.BooleanField(label="Daily digest, every morning", required=False, initial=True)
@@ -42,6 +61,7 @@ class FollowForm(forms.Form):
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()
+        refuse_unmailable(email)
         refuse_suppressed(email, "follow request")
         return email
 

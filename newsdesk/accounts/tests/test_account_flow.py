@@ -266,6 +266,16 @@ def test_it_shows_form_errors() -> None:
     assert not User.objects.exists() and not mail.outbox
 
 
+@pytest.mark.parametrize("address", ['"a\x01b"@example.com', "ann@[127.0.0.1]", "ann@localhost"])
+def test_it_refuses_to_sign_up_an_address_with_control_characters_or_no_public_domain(
+    address: str,
+) -> None:
+    response = sign_up(Client(), email=address)
+    assert response.status_code == 400
+    assert b"errorlist" in response.content
+    assert not User.objects.exists() and not mail.outbox
+
+
 def test_it_renders_the_pages_without_inline_script_or_style() -> None:
     client = Client()
     for name in ["signup", "login", "password-reset"]:

@@ -102,6 +102,27 @@ def test_it_shows_form_errors_on_the_page(smtp: tuple[Sink, int]) -> None:
     assert sink.messages == [] and not Reader.objects.exists()
 
 
+# Addresses Django's EmailValidator accepts that must never become a reader.
+UNMAILABLE = [
+    '"a\x0bb"@example.com',  # a control character in a quoted local part
+    '"\x1b[31m"@example.com',
+    "ann@[127.0.0.1]",  # an address literal: our mail server delivering to a host we name
+    "ann@localhost",  # a dotless domain
+]
+
+
+@pytest.mark.parametrize("address", UNMAILABLE)
+def test_it_refuses_addresses_with_control_characters_or_no_public_domain(
+    smtp: tuple[Sink, int], address: str
+) -> None:
+    sink, _ = smtp
+    topic = make_topic("Business")
+    response = follow(Client(), topic.slug, email=address)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert sink.messages == [] and not Reader.objects.exists()
+
+
 def test_it_defaults_an_unknown_time_zone_to_utc(smtp: tuple[Sink, int]) -> None:
     topic = make_topic("Business")
     follow(Client(), topic.slug, time_zone="Mars/Olympus_Mons")
