@@ -35,9 +35,10 @@ def refuse_suppressed(email: str, what: str) -> None:
 def refuse_unmailable(email: str) -> None:
     """A form error for an address Django's validator accepts that no message should go to.
 
-    A quoted local part may hold control characters ("a\x0bb"@example.com): stored, it made
-    every email's To header malformed. An address literal (user@[127.0.0.1]) or a dotless
-    domain (user@localhost) would have our mail server deliver to itself or its network.
+    A quoted local part may hold control characters (a vertical tab between the quotes of
+    "a b"@example.com): stored, they made every email's To header malformed. An address
+    literal (user@[127.0.0.1]) or a dotless domain (user@localhost) would have our mail
+    server deliver to itself or its network.
     """
     domain = email.rpartition("@")[2]
     if any(unicodedata.category(char) == "Cc" for char in email):
