@@ -213,6 +213,11 @@ def feed_ttl_minutes(body: bytes) -> int | None:
     return int(match.group(1)) or None if match else None
 
 
+# As many links as the longest feed we read (parse.DEFAULT_MAX_ITEMS).
+MAX_PAGE_LINKS = 5_000
+MAX_URL_LENGTH = 2000  # SourceItem.url's max_length
+
+
 class Listing(NamedTuple):
     entries: list[Listed]
     title: str = ""
@@ -223,6 +228,8 @@ def list_entries(source: Source, response: Response) -> Listing:
     """The entries a fetched source lists, its title and what was wrong with it."""
     if source.kind == Source.Kind.SITEMAP:
         sitemap = parse_sitemap(response.body, response.url)
+        if sitemap.kind == "index":
+            raise SitemapParseError(_index_words(sitemap.sitemaps))
         entries = [
             Listed(
                 url=entry.url,
@@ -233,17 +240,52 @@ def list_entries(source: Source, response: Response) -> Listing:
             )
             for entry in sitemap.entries
         ]
-        return Listing(entries, "", tuple(sitemap.problems))
+        return _fitting(entries, "", tuple(sitemap.problems))
     if source.kind == Source.Kind.HTML:
-        links = find_article_links(
-            response.body,
-            response.url,
-            include=source.include_patterns,
-            exclude=source.exclude_patterns,
-        )
-        return Listing([Listed(url=link, guid=canonical_url(link)) for link in links])
+        return _list_links(source, response)
     feed = parse_feed(response.body, response.url, response.content_type)
-    return Listing([_from_feed_entry(e) for e in feed.items], feed.title, tuple(feed.problems))
+    return _fitting([_from_feed_entry(e) for e in feed.items], feed.title, tuple(feed.problems))
+
+
+def _index_words(sitemaps: tuple[str, ...]) -> str:
+    # Its child sitemaps are not followed (one may name the index itself, or thousands
+    # of others): said on the source rather than an "OK" that never lists anything.
+    example = f", e.g. {sitemaps[0][:200]}" if sitemaps else ""
+    return (
+        f"this is a sitemap index of {len(sitemaps)} sitemaps{example}, not a list of "
+        "articles; add its news sitemap as the source instead"
+    )
+
+
+def _list_links(source: Source, response: Response) -> Listing:
+    # One page must not queue more page fetches than the longest feed we read.
+    links = find_article_links(
+        response.body,
+        response.url,
+        include=source.include_patterns,
+        exclude=source.exclude_patterns,
+        limit=MAX_PAGE_LINKS + 1,
+    )
+    problems: tuple[str, ...] = ()
+    if len(links) > MAX_PAGE_LINKS:
+        links = links[:MAX_PAGE_LINKS]
+        problems = (
+            f"the page links more than {MAX_PAGE_LINKS} articles; only the first "
+            f"{MAX_PAGE_LINKS} were read",
+        )
+    return _fitting([Listed(url=link, guid=canonical_url(link)) for link in links], "", problems)
+
+
+def _fitting(entries: list[Listed], title: str, problems: tuple[str, ...]) -> Listing:
+    """The entries whose link fits the URL column: a cut link would name another page."""
+    fitting = [entry for entry in entries if len(entry.url) <= MAX_URL_LENGTH]
+    if len(fitting) < len(entries):
+        count = len(entries) - len(fitting)
+        problems = (
+            *problems,
+            f"{count} entries had a link over {MAX_URL_LENGTH} characters and were skipped",
+        )
+    return Listing(fitting, title, problems)
 
 
 def _from_feed_entry(entry: FeedEntry) -> Listed:

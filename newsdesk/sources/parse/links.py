@@ -152,12 +152,14 @@ def find_article_links(
     page_url: str,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    limit: int | None = None,
 ) -> list[str]:
     """Canonical article URLs linked from a page, in document order.
 
     `include` patterns (re.search on the canonical URL) narrow the result to
     matching links; `exclude` patterns remove links. An invalid pattern
-    raises ValueError; the page itself never makes this raise.
+    raises ValueError; the page itself never makes this raise. With `limit`, reading
+    stops at that many links.
     """
     includes, excludes = _compile(include, "include"), _compile(exclude, "exclude")
     root = parse_html(html)
@@ -178,4 +180,6 @@ def find_article_links(
             continue  # the same URL may still turn up in the page body
         seen.add(url)
         found.append(url)
+        if limit is not None and len(found) >= limit:
+            break
     return found

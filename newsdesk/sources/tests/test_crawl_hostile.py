@@ -9,11 +9,12 @@ import pytest
 from django.db import DataError
 from django.utils import timezone
 
+from newsdesk.lib.http import FetchPolicy, HttpClient
 from newsdesk.sources import crawl as crawl_module
 from newsdesk.sources import schedule
 from newsdesk.sources.models import Outlet, Source, SourceItem
 from newsdesk.sources.scheduler import Scheduler
-from newsdesk.sources.tests.servers import RSS, FeedBuilder, Site
+from newsdesk.sources.tests.servers import ALLOWED, RSS, FeedBuilder, Site
 from newsdesk.sources.tests.test_crawl_faults import crawl
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +131,61 @@ def test_it_shows_a_listing_the_database_refuses_on_the_source_and_goes_on(
         "Could not store what it lists: value too long for type character varying(2000)"
     )
     assert bad.error_count == 1 and bad.next_fetch_at > timezone.now()
+
+
+def test_a_section_page_with_200000_links_queues_no_more_than_a_feed_would(
+    scheduler: Scheduler, site: Site, outlet: Outlet, healthy: Source
+) -> None:
+    links = "".join(f'<a href="/news/2026/03/story-{n:07d}">s</a>' for n in range(200_000))
+    site.route(
+        "/section", 200, f"<html><body>{links}</body></html>".encode(), content_type="text/html"
+    )
+    roomy = FetchPolicy(allow_networks=ALLOWED, max_bytes=32 * 1024 * 1024)
+    bad = Source.objects.create(outlet=outlet, url=site.url("/section"), kind=Source.Kind.HTML)
+    with HttpClient(roomy) as client, Scheduler(scheduler.config, client=client) as big:
+        bad = crawl(big, bad, healthy)
+    assert bad.status == Source.Status.OK
+    assert SourceItem.objects.filter(source=bad).count() == crawl_module.MAX_PAGE_LINKS
+    assert "the page links more than 5000 articles; only the first 5000" in bad.last_error
+
+
+def test_it_skips_a_link_too_long_to_store_rather_than_cutting_it(
+    scheduler: Scheduler, site: Site, outlet: Outlet, healthy: Source
+) -> None:
+    long_path = "/news/2026/" + "a" * 2100
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{site.url(long_path)}</loc></url>"
+        f"<url><loc>{site.url('/news/2026/short-story')}</loc></url></urlset>"
+    )
+    site.route("/sitemap.xml", 200, sitemap.encode(), content_type="application/xml")
+    bad = Source.objects.create(
+        outlet=outlet, url=site.url("/sitemap.xml"), kind=Source.Kind.SITEMAP
+    )
+    bad = crawl(scheduler, bad, healthy)
+    assert bad.status == Source.Status.OK
+    urls = list(SourceItem.objects.filter(source=bad).values_list("url", flat=True))
+    assert urls == [site.url("/news/2026/short-story")]
+    assert "1 entries had a link over 2000 characters and were skipped" in bad.last_error
+
+
+def test_a_sitemap_index_says_it_lists_sitemaps_not_articles(
+    scheduler: Scheduler, site: Site, outlet: Outlet, healthy: Source
+) -> None:
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{site.url('/sitemap.xml')}</loc></sitemap>"  # itself
+        f"<sitemap><loc>{site.url('/news-sitemap.xml')}</loc></sitemap></sitemapindex>"
+    )
+    site.route("/sitemap.xml", 200, index.encode(), content_type="application/xml")
+    bad = Source.objects.create(
+        outlet=outlet, url=site.url("/sitemap.xml"), kind=Source.Kind.SITEMAP
+    )
+    bad = crawl(scheduler, bad, healthy)
+    assert bad.status == Source.Status.ERROR
+    assert bad.last_error == (
+        f"Could not read it: this is a sitemap index of 2 sitemaps, e.g. "
+        f"{site.url('/sitemap.xml')}, not a list of articles; add its news sitemap as the "
+        "source instead"
+    )
+    assert len(site.requests_to("/sitemap.xml")) == 1
