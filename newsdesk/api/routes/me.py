@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator, model_validator
 
 from newsdesk.accounts.models import Consent, Reader
 from newsdesk.api.auth import TokenAuth, token_of
@@ -90,6 +90,14 @@ class FollowIn(Schema):
     @classmethod
     def slug_text(cls, value: str) -> str:
         return printable(value) or ""
+
+    @model_validator(mode="after")
+    def some_delivery(self) -> FollowIn:
+        # As on the site's forms: a follow that sends nothing is no follow (and would still
+        # be recorded as consent). DELETE /me/follows/{slug} stops a topic.
+        if not (self.daily or self.weekly or self.instant):
+            raise ValueError("choose at least one of daily, weekly or instant, or unfollow")
+        return self
 
 
 def private(response: HttpResponse) -> None:

@@ -60,6 +60,7 @@ def test_it_changes_an_existing_follow(authed: Client, reader: Reader) -> None:
         ({}, 422),
         ({"topic": "politics", "daily": "often"}, 422),
         ({"topic": "politics", "reader": 2}, 422),
+        ({"topic": "politics", "daily": False, "weekly": False, "instant": False}, 422),
     ],
 )
 def test_it_refuses_a_bad_follow(authed: Client, body: Any, status: int) -> None:
@@ -68,6 +69,7 @@ def test_it_refuses_a_bad_follow(authed: Client, body: Any, status: int) -> None
     assert response.status_code == status
     assert response.json()["detail"]
     assert not Follow.objects.exists()
+    assert not Consent.objects.exists()
 
 
 def test_it_unfollows_a_topic(authed: Client, reader: Reader) -> None:
@@ -134,3 +136,14 @@ def test_a_body_that_is_no_json_is_a_client_error_not_a_crash(authed: Client, ra
     assert response.status_code == 400, response.content[:200]
     assert response.json()["detail"]
     assert not Follow.objects.exists()
+
+
+def test_it_keeps_a_follow_when_asked_to_change_it_to_no_deliveries(
+    authed: Client, reader: Reader
+) -> None:
+    topic = make_topic(slug="politics")
+    Follow.objects.create(reader=reader, topic=topic, daily=True)
+    response = post(authed, {"topic": "politics", "daily": False})
+    assert response.status_code == 422
+    assert "unfollow" in str(response.json()["detail"])
+    assert Follow.objects.get(reader=reader).daily is True
