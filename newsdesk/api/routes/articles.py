@@ -16,12 +16,15 @@ from newsdesk.api.schemas import ArticleDetail, ArticleSummary, errors
 from newsdesk.articles.models import Article
 
 router = Router(tags=["articles"])
+# The largest id a database row can have (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 class ArticleFilters(Schema):
     topic: str | None = Field(None, max_length=200, description="topic slug")
     outlet: str | None = Field(None, max_length=200, description="outlet slug")
-    author: int | None = Field(None, description="author id")
+    # Bounded: past a 64-bit integer the database driver raised (a 500, not a 422).
+    author: int | None = Field(None, ge=1, le=MAX_ID, description="author id")
     since: dt.datetime | None = Field(None, description="published at or after (UTC if naive)")
     until: dt.datetime | None = Field(None, description="published before (UTC if naive)")
     language: str | None = Field(

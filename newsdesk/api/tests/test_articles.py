@@ -82,6 +82,14 @@ def test_it_rejects_malformed_filters_with_a_detail_body(client: Client) -> None
     assert get(client, "/api/articles?until=1700000000", status=422)["detail"]
 
 
+@pytest.mark.parametrize("author", [str(10**30), str(-(10**20)), "0", str(2**63)])
+def test_it_refuses_an_author_id_no_row_can_have_with_a_detail_body(
+    client: Client, author: str
+) -> None:
+    body = get(client, f"/api/articles?author={author}", status=422)
+    assert body["detail"][0]["loc"] == ["query", "author"]
+
+
 def test_it_shows_one_article_with_body_and_identity(client: Client) -> None:
     outlet = make_outlet("Herald", slug="herald")
     topic = make_topic("Politics", slug="politics")
