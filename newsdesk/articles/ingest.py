@@ -91,7 +91,21 @@ def process_item(
     without spending an attempt. Without it (tests, one-off calls) the page is fetched
     at once.
     """
-    now = now or timezone.now()
+    try:
+        return _process(item, now or timezone.now(), policy, politeness)
+    except DatabaseError:
+        raise  # the job's retry handles the database; not the page's fault
+    except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the worker
+        # Without this the worker dies, and the item, claimed again after each lease,
+        # kills the next one too until its attempts run out and it stays pending unseen.
+        log.exception("processing %s crashed", item.url)
+        reason = f"Could not process the page: internal error ({type(exc).__name__})"
+        return _fail(item, reason, final=True)
+
+
+def _process(
+    item: SourceItem, now: dt.datetime, policy: FetchPolicy | None, politeness: Politeness | None
+) -> ItemResult:
     known = known_article(item.url, item.source.outlet.home_url)
     if known is not None:
         # Another feed (or the same one with tracking parameters) already brought it.

@@ -97,3 +97,30 @@ def test_a_page_the_database_refuses_fails_its_item_and_the_next_page_is_stored(
     )
     assert run(local_site, source, "/news/fine", local_policy).state == SourceItem.State.DONE
     assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]  # all or nothing
+
+
+def test_a_page_that_crashes_the_pipeline_fails_its_item_and_the_worker_goes_on(
+    local_site: LocalSite,
+    source: Source,
+    local_policy: FetchPolicy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stands in for any unforeseen crash on a hostile page (e.g. a response header the
+    # HTTP client cannot parse): the item shows it instead of the worker dying on it.
+    real = ingest.find_bios
+
+    def crash(body: bytes, names: list[str]) -> dict[str, str]:
+        if b"Crashing" in body:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(body, names)
+
+    monkeypatch.setattr(ingest, "find_bios", crash)
+    local_site.add("/news/crash", article_page("Crashing", story("crash")))
+    local_site.add("/news/fine", article_page("Fine", story("fine")))
+    crashed = run(local_site, source, "/news/crash", local_policy)
+    assert crashed.state == SourceItem.State.FAILED
+    assert crashed.error == "Could not process the page: internal error (RecursionError)"
+    source.refresh_from_db()
+    assert crashed.error in source.last_page_error
+    assert run(local_site, source, "/news/fine", local_policy).state == SourceItem.State.DONE
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
