@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from newsdesk.lib.http import FetchPolicy, HttpClient
@@ -159,13 +160,25 @@ class Scheduler:
                 for future in done:
                     source, slot = in_flight.pop(future)
                     self.politeness.release(slot)
-                    yield record(source, future.result(), self.clock())
+                    yield self._record(source, future.result())
         finally:
             # Stopped early (the caller closed the generator, or an error): the requests
             # still running give their slots back when they end; their sources stay
             # claimed until the lease, as when a process dies.
             for future, (_, slot) in in_flight.items():
                 future.add_done_callback(self._releaser(slot))
+
+    def _record(self, source: Source, fetched: Fetched) -> CrawlResult:
+        try:
+            return record(source, fetched, self.clock())
+        except DatabaseError:
+            raise  # the job's retry handles the database; not the source's fault
+        except Exception as exc:  # noqa: BLE001 - one broken source must not stop a batch
+            # As a crash while fetching: the source shows it, the batch goes on.
+            log.exception("recording %s crashed", source.url)
+            source.refresh_from_db()
+            failed = Fetched(error=f"Could not read it: internal error ({type(exc).__name__})")
+            return record(source, failed, self.clock())
 
     def _releaser(self, slot: Slot) -> Callable[[Future[Fetched]], None]:
         def release(_: Future[Fetched]) -> None:

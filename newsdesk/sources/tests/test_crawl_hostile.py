@@ -189,3 +189,32 @@ def test_a_sitemap_index_says_it_lists_sitemaps_not_articles(
         "source instead"
     )
     assert len(site.requests_to("/sitemap.xml")) == 1
+
+
+def test_a_source_that_crashes_its_recording_shows_it_and_the_batch_goes_on(
+    scheduler: Scheduler,
+    site: Site,
+    bad: Source,
+    healthy: Source,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stands in for any unforeseen crash on what a server sent (an absurd max-age did
+    # this): the source shows it instead of the fetch job dying on every claim.
+    real = schedule.next_success_fetch
+
+    def crash(
+        now: dt.datetime,
+        published: list[dt.datetime],
+        headers: dict[str, str] | None = None,
+        ttl: int | None = None,
+    ) -> tuple[dt.datetime, dt.timedelta]:
+        if (headers or {}).get("x-crash"):
+            raise OverflowError("date value out of range")
+        return real(now, published, headers, ttl)
+
+    monkeypatch.setattr(schedule, "next_success_fetch", crash)
+    site.route("/feed.xml", 200, FeedBuilder(site.url()).build(), content_type=RSS, X_Crash="1")
+    bad = crawl(scheduler, bad, healthy)
+    assert bad.status == Source.Status.ERROR
+    assert bad.last_error == "Could not read it: internal error (OverflowError)"
+    assert bad.next_fetch_at > timezone.now()
