@@ -22,6 +22,7 @@ from newsdesk.articles.models import Article, Author, Byline
 from newsdesk.sources.models import Outlet
 
 SNIPPET_LENGTH = 240
+MAX_AUTHOR_NAME = 200  # Author.name's max_length
 
 
 def content_hash(text: str) -> str:
@@ -107,12 +108,13 @@ def set_byline(
     """Put ``names`` on the article's byline in order (at most MAX_AUTHORS of them, as
     extraction keeps: a feed's author list is as untrusted as a page)."""
     authors = []
-    unique = list(dict.fromkeys(n.strip() for n in names if n.strip()))[:MAX_AUTHORS]
+    # A name longer than the column is no person's (a feed's flood of text); cutting it
+    # would make up a new "author" from its first characters.
+    fitting = (n.strip() for n in names if 0 < len(n.strip()) <= MAX_AUTHOR_NAME)
+    unique = list(dict.fromkeys(fitting))[:MAX_AUTHORS]
     for position, name in enumerate(unique):
         slug = slugify(name)[:200] or "author"
-        author, _ = Author.objects.get_or_create(
-            outlet=outlet, slug=slug, defaults={"name": name[:200]}
-        )
+        author, _ = Author.objects.get_or_create(outlet=outlet, slug=slug, defaults={"name": name})
         bio = bios.get(name, "")
         if bio and bio != author.bio:
             author.bio = bio

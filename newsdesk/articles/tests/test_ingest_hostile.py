@@ -8,7 +8,7 @@ from django.db import DataError
 
 from newsdesk.articles import ingest
 from newsdesk.articles.ingest import process_item
-from newsdesk.articles.models import Article
+from newsdesk.articles.models import Article, Author
 from newsdesk.articles.tests.conftest import LocalSite, article_page, story
 from newsdesk.lib.http import FetchPolicy
 from newsdesk.sources.models import Outlet, Source, SourceItem
@@ -124,3 +124,24 @@ def test_a_page_that_crashes_the_pipeline_fails_its_item_and_the_worker_goes_on(
     assert crashed.error in source.last_page_error
     assert run(local_site, source, "/news/fine", local_policy).state == SourceItem.State.DONE
     assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
+
+
+def test_a_feed_author_name_too_long_for_a_person_is_left_off_the_byline(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    # The page names nobody, so the feed item's names are used; a flood of text is no
+    # name, and its first 200 characters would make up an author.
+    local_site.add("/news/flood", article_page("Flooded byline", story("flood"), author=""))
+    item = SourceItem.objects.create(
+        source=source,
+        guid="flood",
+        url=local_site.url("/news/flood"),
+        authors=["Lorem ipsum " * 500, "Mira Castell"],
+    )
+    process_item(item, policy=local_policy)
+    item.refresh_from_db()
+    assert item.article is not None
+    assert [b.author.name for b in item.article.bylines.select_related("author")] == [
+        "Mira Castell"
+    ]
+    assert Author.objects.count() == 1

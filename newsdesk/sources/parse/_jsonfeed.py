@@ -66,7 +66,7 @@ def _names(item: dict[str, Any]) -> tuple[str, ...]:
     people = item.get("authors")
     if not isinstance(people, list):
         people = [item.get("author")]
-    names = [clean_text(person.get("name")) for person in people if isinstance(person, dict)]
+    names = [html_to_text(person.get("name")) for person in people if isinstance(person, dict)]
     return unique(names)
 
 

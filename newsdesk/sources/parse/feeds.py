@@ -184,13 +184,15 @@ def _entry_summary(entry: Any) -> str:
 
 
 def _entry_authors(entry: Any) -> tuple[str, ...]:
+    # Names as text: feeds put markup in them ("<a href=...>Name</a>"), which would
+    # otherwise become an author's name.
     names = [
-        clean_text(person.get("name"))
+        html_to_text(person.get("name"))
         for person in entry.get("authors") or ()
         if isinstance(person, dict)
     ]
     if not any(names):
-        names = [clean_text(entry.get("author"))]
+        names = [html_to_text(entry.get("author"))]
     return unique(names)
 
 

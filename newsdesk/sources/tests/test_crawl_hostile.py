@@ -218,3 +218,30 @@ def test_a_source_that_crashes_its_recording_shows_it_and_the_batch_goes_on(
     assert bad.status == Source.Status.ERROR
     assert bad.last_error == "Could not read it: internal error (OverflowError)"
     assert bad.next_fetch_at > timezone.now()
+
+
+MARKUP_RSS = (
+    '<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    "<channel><title>Markup</title><item><title>One</title>"
+    "<link>{base}/news/2026/one-story</link>"
+    '<dc:creator>&lt;a href="http://evil.test/"&gt;Ann Bee&lt;/a&gt;</dc:creator></item>'
+    "</channel></rss>"
+)
+MARKUP_JSON = (
+    '{{"version": "https://jsonfeed.org/version/1.1", "title": "Markup", "items": ['
+    '{{"id": "one", "url": "{base}/news/2026/one-story", "title": "One", '
+    '"authors": [{{"name": "<a href=\\"http://evil.test/\\">Ann Bee</a>"}}]}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(MARKUP_RSS, RSS), (MARKUP_JSON, "application/feed+json")],
+    ids=["rss", "json-feed"],
+)
+def test_it_keeps_markup_out_of_author_names(
+    scheduler: Scheduler, site: Site, bad: Source, healthy: Source, body: str, content_type: str
+) -> None:
+    site.route("/feed.xml", 200, body.format(base=site.url("")).encode(), content_type=content_type)
+    bad = crawl(scheduler, bad, healthy)
+    assert SourceItem.objects.get(source=bad).authors == ["Ann Bee"]
