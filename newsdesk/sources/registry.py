@@ -16,6 +16,8 @@ from django.utils.text import slugify
 from newsdesk.sources.models import Outlet, Source
 from newsdesk.sources.parse import canonical_url, registrable_domain, same_site
 
+MAX_URL_LENGTH = 2000  # Source.url's max_length
+
 
 def known_source(url: str) -> Source | None:
     """The source already following ``url`` (compared by canonical URL), if any."""
@@ -73,7 +75,13 @@ def follow(
     include: list[str] | None = None,
     exclude: list[str] | None = None,
 ) -> tuple[Source, bool]:
-    """The source for ``url``; created (True) unless it was already followed (False)."""
+    """The source for ``url``; created (True) unless it was already followed (False).
+
+    Raises ValueError, in words for the operator, for an address too long to store
+    or a link pattern that is not a regular expression.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"the address is longer than {MAX_URL_LENGTH} characters: {url[:100]}…")
     known = known_source(url)
     if known is not None:
         return known, False

@@ -192,3 +192,15 @@ def test_it_refuses_a_file_that_is_not_opml(tmp_path: Path) -> None:
     path.write_bytes(b"<html><body>no</body></html>")
     with pytest.raises(CommandError, match="is not a usable OPML file"):
         sources("import", str(path))
+
+
+def test_it_refuses_a_discovered_address_too_long_to_store(site: Site) -> None:
+    # A page may advertise any link; a Source.url over its column fails on PostgreSQL.
+    long_feed = "/feeds/" + "f" * 2100 + ".rss"
+    page = f'<html><head><link rel="alternate" type="application/rss+xml" href="{long_feed}">'
+    site.route(
+        "/", 200, (page + "</head><body>Hi</body></html>").encode(), content_type="text/html"
+    )
+    with pytest.raises(CommandError, match="the address is longer than 2000 characters"):
+        sources("add", site.url("/"), "--kind", "feed", "--pick", "1")
+    assert Source.objects.count() == 0
