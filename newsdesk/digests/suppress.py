@@ -9,9 +9,11 @@ with nothing delivered in between (soft_bounces.py: N over D days).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import smtplib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -127,13 +129,30 @@ def suppress(email: str, reason: str, source: str, detail: str = "") -> bool:
     return True
 
 
-def record(outcome: Outcome) -> EmailEvent:
+def record(outcome: Outcome) -> EmailEvent | None:
     """Log one report; suppress the address when the failure is permanent, or when it is
     temporary and the address has failed like this for days (soft_bounces.py).
 
     Every channel ends here (SMTP refusals through suppress_refused, DSNs, webhooks), so
-    the soft-bounce rule is applied once, for all of them.
+    the soft-bounce rule is applied once, for all of them. Reports are written by other
+    machines (a bounce is any email that looks like one): a report about something that
+    cannot be an address we send to is logged and dropped (None), and NUL characters are
+    removed from its texts, so no report can stop the command or webhook reading them.
     """
+    if not sendable(outcome.email):
+        log.warning(
+            "ignored a %s report for %r: not an address we send to",
+            outcome.kind,
+            outcome.email[:100],
+        )
+        return None
+    outcome = dataclasses.replace(
+        outcome,
+        status=_no_nul(outcome.status),
+        diagnostic=_no_nul(outcome.diagnostic),
+        message_id=_no_nul(outcome.message_id),
+        source=_no_nul(outcome.source),
+    )
     event = EmailEvent.objects.create(
         email=normal(outcome.email),
         kind=outcome.kind,
@@ -149,6 +168,22 @@ def record(outcome: Outcome) -> EmailEvent:
     elif outcome.kind == Kind.SOFT_BOUNCE:
         suppress_if_failing(event.email, outcome.source)
     return event
+
+
+def sendable(email: str) -> bool:
+    """Whether ``email`` could be a reader's address: it fits the address columns (254
+    characters, as RFC 5321 allows) and holds no control character."""
+    address = normal(email)
+    return (
+        "@" in address
+        and len(address) <= 254
+        and not any(unicodedata.category(char) == "Cc" for char in address)
+    )
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL (the insert raises); no status or diagnostic needs one.
+    return text.replace("\x00", "")
 
 
 def suppress_if_failing(email: str, source: str) -> bool:

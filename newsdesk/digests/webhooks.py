@@ -76,8 +76,7 @@ def email_events(request: HttpRequest) -> HttpResponse:
     accepted = 0
     for event in events:
         outcome = outcome_from_json(event) if isinstance(event, dict) else None
-        if outcome is not None:
-            record(outcome)
+        if outcome is not None and record(outcome) is not None:
             accepted += 1
     return JsonResponse({"accepted": accepted, "ignored": len(events) - accepted})
 

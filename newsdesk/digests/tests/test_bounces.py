@@ -135,6 +135,27 @@ def test_it_processes_a_maildir_once(tmp_path: Path) -> None:
     assert "0 reports" in out.getvalue() and EmailEvent.objects.count() == 2
 
 
+@pytest.mark.django_db
+def test_a_hostile_report_does_not_stop_the_maildir_run(tmp_path: Path) -> None:
+    # Anyone can send the bounce mailbox a "report": one naming a 300-character address,
+    # or with a NUL in its diagnostic, must not stop the run (and so block the mailbox).
+    postfix = raw("postfix-user-unknown.eml")
+    long_address = postfix.replace(b"gone.reader@mail.example", b"x" * 300 + b"@mail.example")
+    nul_diagnostic = postfix.replace(b"User unknown in", b"User\x00unknown in")
+    box = mailbox.Maildir(tmp_path / "bounces", create=True)
+    for message in (long_address, nul_diagnostic, raw("two-recipients.eml")):
+        box.add(message)
+    out = io.StringIO()
+    call_command("processbounces", "--maildir", str(tmp_path / "bounces"), stdout=out)
+    assert "3 reports, 3 events, 2 addresses suppressed" in out.getvalue()
+    assert sorted(Suppression.objects.values_list("email", flat=True)) == [
+        "gone.reader@mail.example",
+        "no.such.desk@corp.example",
+    ]
+    assert "\x00" not in EmailEvent.objects.get(email="gone.reader@mail.example").diagnostic
+    assert not list((tmp_path / "bounces" / "new").iterdir())
+
+
 def test_it_refuses_a_folder_that_is_not_a_maildir(tmp_path: Path) -> None:
     shutil.copy(DATA / "arf-complaint.eml", tmp_path)
     with pytest.raises(CommandError, match="not a maildir"):

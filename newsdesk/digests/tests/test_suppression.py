@@ -90,6 +90,29 @@ def test_it_suppresses_hard_bounces_and_complaints_and_logs_soft_ones(webhook: A
     assert EmailEvent.objects.get(email="gone@example.com").message_id == "<d.1@newsdesk.localhost>"
 
 
+def test_it_drops_reports_for_non_addresses_and_strips_nul_from_their_texts(
+    webhook: Any,
+) -> None:
+    too_long = "x" * 300 + "@example.com"  # longer than any address column (254)
+    events = [
+        {"type": "bounce", "email": too_long},
+        {"event_type": "bounced", "recipient": too_long},
+        {"type": "bounce", "email": "a\u0000b@example.com"},
+        {"type": "bounce", "email": "gone@example.com", "status": "5.1.1\u0000",
+         "diagnostic": "550 user\u0000 unknown", "message_id": "<m\u0000@x>"},
+    ]  # fmt: skip
+    response = webhook(events)
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 1, "ignored": 3}
+    assert suppressed() == {"gone@example.com": "hard_bounce"}
+    event = EmailEvent.objects.get()
+    assert (event.status, event.diagnostic, event.message_id) == (
+        "5.1.1",
+        "550 user unknown",
+        "<m@x>",
+    )
+
+
 def test_it_takes_the_secret_in_a_header_and_anymail_shaped_events(webhook: Any) -> None:
     events = [
         {"event_type": "bounced", "recipient": "a@example.com", "mta_response": "550 5.1.1 no"},

@@ -39,6 +39,9 @@ class Command(BaseCommand):
             for outcome in outcomes:
                 if outcome.kind == suppress.Kind.DELIVERED:
                     continue  # a success notice (NOTIFY=SUCCESS): nothing to act on
+                if not suppress.sendable(outcome.email):
+                    suppress.record(outcome)  # logs why it is dropped
+                    continue
                 before = suppress.suppressed_reason(outcome.email)
                 suppress.record(outcome)
                 events += 1
