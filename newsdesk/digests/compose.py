@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from newsdesk.topics.models import Follow, Topic, TopicArticle
+from newsdesk.web.templatetags.web_tags import safe_url
 
 MAX_STORIES_PER_SECTION = 10
 # A week holds more news than a morning; the weekly keeps only the most covered stories.
@@ -53,7 +54,7 @@ class Story:
     title: str
     snippet: str
     url: str  # our article page
-    source_url: str
+    source_url: str  # the outlet's http(s) URL, or "" (never a javascript: or data: URL)
     outlets: tuple[str, ...]
     published_at: dt.datetime
     # Rendered fragments, filled once by render.py and reused for every reader.
@@ -198,7 +199,7 @@ def _story(members: list[Mapping[str, Any]]) -> Story:
         title=" ".join(lead["title"].split()),
         snippet=clean_snippet(lead["snippet"], lead["text"]),
         url=settings.SITE_URL + _article_path(lead["id"]),
-        source_url=lead["url"],
+        source_url=safe_url(lead["url"]),
         outlets=outlets,
         published_at=max(r["published_at"] for r in members),
     )

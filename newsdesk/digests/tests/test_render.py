@@ -74,3 +74,20 @@ def test_it_folds_newlines_in_topic_and_reader_names_instead_of_crashing() -> No
     assert parsed["Subject"] == "Your Newsdesk digest: 1 story on Evil Bcc: victim@example.com"
     assert parsed["To"].addresses[0].addr_spec == reader.email
     assert "\n" not in parsed["To"].addresses[0].display_name
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.domain)//", "data:text/html,<b>x</b>"])
+def test_it_links_no_source_whose_url_is_not_http(url: str) -> None:
+    topic = make_topic("Tech")
+    article = make_article([topic], "A story", END - dt.timedelta(hours=1))
+    type(article).objects.filter(pk=article.pk).update(url=url)
+    reader = make_reader(topics=[topic])
+    digest = compose_for_reader(reader.pk, START, END)
+    assert digest is not None
+    parsed = parse(
+        digest_email(digest, reader_id=reader.pk, reader_name="Ann", reader_email=reader.email)
+    )
+    html = parsed.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    text = parsed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert url.split(":")[0] + ":" not in html + text
+    assert "A story" in html and "Read: http" in text
