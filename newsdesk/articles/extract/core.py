@@ -8,7 +8,7 @@ from . import metadata as md
 from .blocks import Block, blocks_html, blocks_text, fingerprint, normalise, shingle_set, tokens
 from .byline import body_byline
 from .candidates import dom_blocks, jsonld_body, trafilatura_blocks
-from .dom import HtmlElement, decode, looks_like_html, parse, text_of
+from .dom import HtmlElement, decode, looks_like_html, parse, printable, text_of
 from .filters import dedupe, filter_blocks
 from .language import detect_language
 from .liveblog import with_updates
@@ -260,24 +260,26 @@ def extract(
         and normalise(blocks[0].text) == normalise(title)
     ):
         blocks = blocks[1:]
-    text = blocks_text(blocks)
+    text = printable(blocks_text(blocks))
     language = detect_language(text or (title or ""), pm.html_lang)
     reason = _not_article_reason(pm, tree, text, url)
+    credit = None if authors else md.author_credit(pm)
+    section = md.section(pm)
     return Extraction(
-        title=title,
-        authors=authors,
+        title=printable(title) if title else title,
+        authors=tuple(name for a in authors if (name := printable(a).strip())),
         published=published,
         modified=modified,
         language=language,
         canonical_url=md.canonical_url(pm, url),
         image=md.image(pm, url),
-        site_name=site,
-        section=md.section(pm),
+        site_name=printable(site) if site else site,
+        section=printable(section) if section else section,
         text=text,
-        html=sanitize_html(blocks_html(blocks)),
+        html=printable(sanitize_html(blocks_html(blocks))),
         is_article=reason is None,
         reason=reason,
-        credit=None if authors else md.author_credit(pm),
+        credit=printable(credit) if credit else credit,
     )
 
 

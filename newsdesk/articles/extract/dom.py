@@ -12,11 +12,24 @@ from lxml.html import HtmlElement
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _WS = re.compile(r"\s+")
+# Characters no extracted text should keep: C0 controls but tab, newline and carriage
+# return ("&#1;" in a page, NUL that PostgreSQL refuses to store), DEL and lone
+# surrogates (which no encoder takes).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HTML_SNIFF = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|script|link)\b", re.I
 )
 
-__all__ = ["HtmlElement", "decode", "klass", "looks_like_html", "norm_space", "parse", "text_of"]
+__all__ = [
+    "HtmlElement",
+    "decode",
+    "klass",
+    "looks_like_html",
+    "norm_space",
+    "parse",
+    "printable",
+    "text_of",
+]
 
 
 def decode(data: str | bytes) -> str:
@@ -68,6 +81,11 @@ def parse(text: str) -> HtmlElement | None:
     except (etree.ParserError, ValueError):
         return None
     return tree
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters of ``_UNPRINTABLE``."""
+    return _UNPRINTABLE.sub("", text)
 
 
 def norm_space(text: str | None) -> str:

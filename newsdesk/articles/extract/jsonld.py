@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from .dom import HtmlElement
+from .dom import HtmlElement, printable
 
 ARTICLE_TYPES = frozenset(
     {
@@ -18,6 +18,10 @@ ARTICLE_TYPES = frozenset(
     }
 )  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# JSON strings can bring through escapes what no stored text should hold (NUL, which
+# PostgreSQL refuses outright, other controls, lone surrogates no encoder takes); this
+# tells, on the raw text, whether the parsed strings need cleaning.
+_ESCAPED = re.compile(r"\\u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2})")
 JsonObj = dict[str, Any]
 
 
@@ -40,12 +44,30 @@ def _load(text: str) -> Any:
     # RecursionError: arrays nested tens of thousands deep, which no real page has; the
     # block is ignored like any other unreadable one, the page is not.
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except (ValueError, RecursionError):
         try:
-            return json.loads(_CONTROL.sub(" ", text), strict=False)
+            data = json.loads(_CONTROL.sub(" ", text), strict=False)
         except (ValueError, RecursionError):
             return None
+    if not _ESCAPED.search(text):
+        return data
+    try:
+        return _scrubbed(data)
+    except RecursionError:  # nested nearly as deep as json.loads allows
+        return None
+
+
+def _scrubbed(node: Any) -> Any:
+    """``node`` with the unwanted characters that escapes brought in dropped from every
+    string, keys included."""
+    if isinstance(node, str):
+        return printable(node)
+    if isinstance(node, list):
+        return [_scrubbed(item) for item in node]
+    if isinstance(node, dict):
+        return {printable(k): _scrubbed(v) for k, v in node.items()}
+    return node
 
 
 def _flatten(node: Any, out: list[JsonObj], depth: int = 0) -> None:

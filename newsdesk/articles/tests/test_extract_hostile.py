@@ -90,3 +90,25 @@ def test_a_json_ld_body_longer_than_any_article_is_not_taken_as_the_body() -> No
     ex = extract(page(ld(art)), URL)
     assert "spam spam" not in ex.text
     assert ex.text.startswith("The harbour board met on Tuesday")
+
+
+def test_control_characters_and_lone_surrogates_never_reach_the_extraction() -> None:
+    # From JSON escapes (NUL, which PostgreSQL refuses to store; a lone surrogate, which no
+    # encoder takes) and from character references in the markup.
+    art = {
+        "@type": "NewsArticle",
+        "headline": "Harbour\u0000 board\u0001 meets \ud800again",
+        "author": {"@type": "Person", "name": "Mira\u0000 Castell"},
+        "articleSection": "Loc\u0007al",
+    }
+    head = '<script type="application/ld+json">' + json.dumps(art) + "</script>"
+    body = PARAGRAPHS + "<p>Berths cost&#1; more&#0; and\x02 the channel\x7f is shallow.</p>"
+    ex = extract(page(head, body=body), URL)
+    assert ex.title == "Harbour board meets again"
+    assert ex.authors == ("Mira Castell",)
+    assert ex.section == "Local"
+    assert "Berths cost more" in ex.text and "and the channel is shallow." in ex.text
+    for value in (ex.title, *ex.authors, ex.text, ex.html):
+        assert not any(
+            ord(c) < 32 and c not in "\t\n\r" or 0xD800 <= ord(c) <= 0xDFFF for c in value
+        )

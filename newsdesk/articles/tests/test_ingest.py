@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from newsdesk.articles.extract import MAX_AUTHORS, MAX_ELEMENTS
@@ -183,3 +185,19 @@ def test_a_feed_naming_more_authors_than_a_byline_holds_gives_the_first_ones(
     assert item.article is not None
     bylines = item.article.bylines.order_by("position").select_related("author")
     assert [b.author.name for b in bylines] == names[:MAX_AUTHORS]
+
+
+def test_a_nul_escaped_in_the_pages_json_ld_is_dropped_before_the_database_sees_it(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    # PostgreSQL refuses NUL in text columns outright: the page would fail every time.
+    ld = json.dumps(
+        {"@type": "NewsArticle", "headline": "Ferry\0 fares rise", "author": "Ann\0 Bee"}
+    )
+    head = f'<script type="application/ld+json">{ld}</script>'
+    local_site.add("/news/nul", article_page("Ferry", story("nul"), extra_head=head, author=""))
+    item = run(local_site, source, "/news/nul", local_policy)
+    assert item.state == SourceItem.State.DONE, item.error
+    assert item.article is not None
+    assert item.article.title == "Ferry fares rise"
+    assert [b.author.name for b in item.article.bylines.all()] == ["Ann Bee"]
