@@ -37,13 +37,18 @@ class Response:
         return self.status == 304
 
 
+MAX_DELTA_SECONDS = 10**12
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait, from either delta-seconds or an HTTP-date; None if unusable."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(int(value))
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit(), not to int()
+        # Hundreds of digits mean "a very long time"; callers cap the wait anyway, and
+        # float() of such an int would overflow.
+        return float(int(value)) if len(value) <= 12 else float(MAX_DELTA_SECONDS)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

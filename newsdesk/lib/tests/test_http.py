@@ -32,6 +32,7 @@ from newsdesk.lib.http import (
     parse_url,
     user_agent,
 )
+from newsdesk.lib.http.response import MAX_DELTA_SECONDS
 from newsdesk.lib.tests.hostile_server import HostileServer, bombs
 
 CAP = 1024 * 1024
@@ -364,6 +365,26 @@ def test_it_parses_retry_after_http_dates(server: HostileServer, client: HttpCli
     response = client.fetch(server.url("/retry-date"))
     assert response.status == 503
     assert response.retry_after is not None and 3590 < response.retry_after <= 3600
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("\u00b2", None),  # a superscript two: a digit to str.isdigit(), not to int()
+        ("\u0661\u0662", None),  # Arabic-Indic digits
+        ("9" * 400, float(MAX_DELTA_SECONDS)),  # would overflow float()
+        ("9" * 5000, float(MAX_DELTA_SECONDS)),  # past int()'s digit limit
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_a_retry_after_header_of_any_shape_gives_seconds_or_nothing(
+    value: str, seconds: float | None
+) -> None:
+    assert http.parse_retry_after(value) == seconds
 
 
 def test_it_reads_chunked_responses(server: HostileServer, client: HttpClient) -> None:
