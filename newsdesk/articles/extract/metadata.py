@@ -442,7 +442,7 @@ _SPLIT = re.compile(
     re.I,
 )
 _NOT_NAME = re.compile(
-    r"@|https?:|www\.|\.com\b|\d{2,}|\b(?:staff|editor|editors|redaktion|redacción|"
+    r"[@<>]|https?:|www\.|\.com\b|\d{2,}|\b(?:staff|editor|editors|redaktion|redacción|"
     r"newsroom|desk|team|updated|published|minutes?|min read|hours? ago|contributor|"
     r"correspondent|reporter|writer|columnist|opinion|news|online|digital|media|red|agenturen|"
     r"agencies|image|images|photo|photos|getty|istockphoto|shutterstock|inc|ltd|gmbh|llc|corp|"
@@ -460,6 +460,8 @@ _ROLE_SUFFIX = re.compile(
 
 
 _PARENS = re.compile(r"\s*\([^)]{0,40}\)")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_CODE = re.compile(r"<(script|style)\b[^<>]{0,200}>.*?</\1\s*>", re.I | re.S)
 # A credit with a dateline place: "Associated Press in Valencia", "Shaun Walker in Kyiv".
 _IN_PLACE = re.compile(r"^(?P<who>.+?)\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}$")
 _CJK_ROLE = re.compile(r"\s*(?:기자|특파원|記者|特派員|编辑|記者)$")
@@ -515,7 +517,9 @@ def _is_outlet(name: str, outlets: tuple[str, ...]) -> bool:
 
 def _entry_pieces(entry: str) -> list[str]:
     """One credit line split into de-prefixed name candidates ("Von A und B, Ort")."""
-    entry = norm_space(entry)
+    # Markup written into the text ("&lt;b&gt;Ann&lt;/b&gt; Bee" in a meta tag) is not
+    # part of a name: it would otherwise be split at its "/" into two false names.
+    entry = norm_space(_TAG.sub(" ", _CODE.sub(" ", entry)))
     if not entry or len(entry) > 200 or entry.lower().startswith(("http:", "https:", "www.")):
         return []
     entry = _PARENS.sub(" ", entry)

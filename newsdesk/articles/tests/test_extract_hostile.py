@@ -112,3 +112,18 @@ def test_control_characters_and_lone_surrogates_never_reach_the_extraction() -> 
         assert not any(
             ord(c) < 32 and c not in "\t\n\r" or 0xD800 <= ord(c) <= 0xDFFF for c in value
         )
+
+
+def test_markup_written_into_an_author_credit_is_no_part_of_the_names() -> None:
+    credits = {
+        "&lt;b&gt;Mira Castell&lt;/b&gt;": ("Mira Castell",),
+        "&lt;a href='http://x.example'&gt;Mira Castell&lt;/a&gt; and Tomas Rey": (
+            "Mira Castell",
+            "Tomas Rey",
+        ),
+        "Mira Castell &lt;script&gt;steal()&lt;/script&gt;": ("Mira Castell",),
+        "Mira &lt; Castell": (),
+    }
+    for credit, names in credits.items():
+        ex = extract(page(f'<meta name="author" content="{credit}">'), URL)
+        assert ex.authors == names, credit
