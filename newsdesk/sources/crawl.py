@@ -1,6 +1,7 @@
 """Fetch one source and record what it lists.
 
-This is the "fetch + parse" step for feeds, news sitemaps and HTML section pages. It never
+This is the "fetch + parse" step for feeds, news sitemaps (and the newest sitemaps a
+sitemap index lists, see sitemap_index.py) and HTML section pages. It never
 raises for a bad source: every failure ends as a plain-words error on the Source row
 (status, last_error, next attempt), so one broken outlet cannot stop the others.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,12 +27,15 @@ from newsdesk.sources.models import Source, SourceItem
 from newsdesk.sources.parse import (
     FeedEntry,
     FeedParseError,
+    ParsedSitemap,
+    SitemapEntry,
     SitemapParseError,
     canonical_url,
     find_article_links,
     parse_feed,
     parse_sitemap,
 )
+from newsdesk.sources.sitemap_index import ChildFailed, IndexRead, follow_index
 from newsdesk.sources.subscribers import subscriber_count
 
 log = logging.getLogger(__name__)
@@ -85,6 +91,7 @@ class Fetched:
     title: str = ""
     problems: tuple[str, ...] = ()  # read as far as possible; shown on the source
     ttl_minutes: int | None = None
+    conditional: bool = True  # store the response's validators for the next poll
 
 
 def fetch_source(
@@ -94,6 +101,7 @@ def fetch_source(
     subscribers: int | None = None,
 ) -> Fetched:
     """Network and parsing only: reads the source's URL, kind, validators and patterns."""
+    started = _monotonic()
     try:
         response = _get(source, policy, client, subscribers)
     except FetchRefused as exc:
@@ -110,8 +118,9 @@ def fetch_source(
             error=http_status_words(response.status, response.url),
             retry_after=response.retry_after if response.status in (429, 503) else None,
         )
+    children = ChildSitemaps.for_poll(policy, client, subscribers, started)
     try:
-        listing = list_entries(source, response)
+        listing = list_entries(source, response, children)
     except (FeedParseError, SitemapParseError, ValueError) as exc:
         return Fetched(response=response, error=f"Could not read it: {exc}")
     ttl = feed_ttl_minutes(response.body) if source.kind == Source.Kind.FEED else None
@@ -121,7 +130,63 @@ def fetch_source(
         title=listing.title,
         problems=listing.problems,
         ttl_minutes=ttl,
+        conditional=listing.conditional,
     )
+
+
+_monotonic = time.monotonic  # a module attribute, so tests can run the poll's clock
+
+
+@dataclass(frozen=True)
+class ChildSitemaps:
+    """How one poll fetches the sitemaps an index lists: plain GETs through the same
+    guarded client and policy as the source (size cap, deadline, address checks)."""
+
+    get: Callable[[str], Response]
+    deadline: float  # the client's total deadline for one fetch
+    started: float  # when the poll began (_monotonic)
+
+    @classmethod
+    def for_poll(
+        cls,
+        policy: FetchPolicy | None,
+        client: HttpClient | None,
+        subscribers: int | None,
+        started: float,
+    ) -> ChildSitemaps:
+        # No validators: we keep none for these sitemaps (see _list_index), and a news
+        # sitemap changes every few minutes anyway.
+        if client is not None:
+            return cls(
+                lambda url: client.fetch(url, subscribers=subscribers),
+                client.policy.deadline,
+                started,
+            )
+        chosen = policy or policy_from_settings()
+        return cls(
+            lambda url: fetch(url, policy=chosen, subscribers=subscribers),
+            chosen.deadline,
+            started,
+        )
+
+    def may_start(self) -> bool:
+        # One more fetch only within one deadline of the poll's start: the poll then ends
+        # within two, which the per-host slot's lease (politeness.py) allows for.
+        return _monotonic() - self.started < self.deadline
+
+    def read(self, url: str) -> ParsedSitemap:
+        try:
+            response = self.get(url)
+        except FetchRefused as exc:
+            raise ChildFailed(f"refused for safety: {_unprefixed(exc.reason)}") from exc
+        except FetchError as exc:
+            raise ChildFailed(f"could not fetch it: {exc.reason}") from exc
+        if response.status >= 400:
+            raise ChildFailed(status_words(response.status))
+        try:
+            return parse_sitemap(response.body, response.url)
+        except SitemapParseError as exc:
+            raise ChildFailed(str(exc)) from exc
 
 
 def _get(
@@ -154,7 +219,9 @@ def record(source: Source, fetched: Fetched, now: dt.datetime) -> CrawlResult:
     try:
         with transaction.atomic():
             new_items = _store_items(source, list(fetched.listed), now) if fetched.listed else 0
-            return _record_success(source, now, response, new_items, fetched.ttl_minutes, notes)
+            return _record_success(
+                source, now, response, new_items, fetched.ttl_minutes, notes, fetched.conditional
+            )
     except DataError as exc:
         # Something the source said does not fit the database (PostgreSQL is stricter
         # than SQLite): the source shows it and the crawl goes on with the others.
@@ -194,10 +261,14 @@ _STATUS_WORDS = {
 
 def http_status_words(status: int, url: str) -> str:
     """A plain-words line for an HTTP error status, for operators reading a source."""
+    return f"{status_words(status)} ({url})"
+
+
+def status_words(status: int) -> str:
     words = _STATUS_WORDS.get(status)
     if words is None:
         words = "the server had an error" if status >= 500 else "the server refused the request"
-    return f"HTTP {status}: {words} ({url})"
+    return f"HTTP {status}: {words}"
 
 
 # RSS 2.0 <ttl>: minutes the channel may be cached. Read from the first part of the body
@@ -213,7 +284,8 @@ def feed_ttl_minutes(body: bytes) -> int | None:
     return int(match.group(1)) or None if match else None
 
 
-# As many links as the longest feed we read (parse.DEFAULT_MAX_ITEMS).
+# As many links as the longest feed we read (parse.DEFAULT_MAX_ITEMS); a page's links
+# and a sitemap's (or an index's sitemaps' together) articles alike.
 MAX_PAGE_LINKS = 5_000
 MAX_URL_LENGTH = 2000  # SourceItem.url's max_length
 
@@ -222,39 +294,90 @@ class Listing(NamedTuple):
     entries: list[Listed]
     title: str = ""
     problems: tuple[str, ...] = ()
+    conditional: bool = True
 
 
-def list_entries(source: Source, response: Response) -> Listing:
-    """The entries a fetched source lists, its title and what was wrong with it."""
+def list_entries(
+    source: Source, response: Response, children: ChildSitemaps | None = None
+) -> Listing:
+    """The entries a fetched source lists, its title and what was wrong with it.
+
+    A sitemap index is followed through ``children`` (without them, it is an error)."""
     if source.kind == Source.Kind.SITEMAP:
         sitemap = parse_sitemap(response.body, response.url)
         if sitemap.kind == "index":
-            raise SitemapParseError(_index_words(sitemap.sitemaps))
-        entries = [
-            Listed(
-                url=entry.url,
-                guid=canonical_url(entry.url),
-                title=entry.news_title or "",
-                published=entry.news_published or entry.lastmod,
-                categories=tuple(entry.news_keywords),
-            )
-            for entry in sitemap.entries
-        ]
-        return _fitting(entries, "", tuple(sitemap.problems))
+            return _list_index(source, response, sitemap, children)
+        return _sitemap_listing(list(sitemap.entries), tuple(sitemap.problems))
     if source.kind == Source.Kind.HTML:
         return _list_links(source, response)
     feed = parse_feed(response.body, response.url, response.content_type)
     return _fitting([_from_feed_entry(e) for e in feed.items], feed.title, tuple(feed.problems))
 
 
-def _index_words(sitemaps: tuple[str, ...]) -> str:
-    # Its child sitemaps are not followed (one may name the index itself, or thousands
-    # of others): said on the source rather than an "OK" that never lists anything.
-    example = f", e.g. {sitemaps[0][:200]}" if sitemaps else ""
-    return (
-        f"this is a sitemap index of {len(sitemaps)} sitemaps{example}, not a list of "
-        "articles; add its news sitemap as the source instead"
+def _sitemap_listing(
+    entries: list[SitemapEntry], problems: tuple[str, ...], conditional: bool = True
+) -> Listing:
+    # One sitemap may list 50,000 URLs: no more page fetches than the longest feed gives.
+    if len(entries) > MAX_PAGE_LINKS:
+        entries = entries[:MAX_PAGE_LINKS]
+        problems = (
+            *problems,
+            f"more than {MAX_PAGE_LINKS} articles are listed; only the first "
+            f"{MAX_PAGE_LINKS} were read",
+        )
+    listed = [
+        Listed(
+            url=entry.url,
+            guid=canonical_url(entry.url),
+            title=entry.news_title or "",
+            published=entry.news_published or entry.lastmod,
+            categories=tuple(entry.news_keywords),
+        )
+        for entry in entries
+    ]
+    fitting = _fitting(listed, "", problems)
+    return fitting._replace(conditional=conditional)
+
+
+def _list_index(
+    source: Source, response: Response, index: ParsedSitemap, children: ChildSitemaps | None
+) -> Listing:
+    if children is None:
+        raise SitemapParseError("this is a sitemap index, and its sitemaps were not followed")
+    found = follow_index(
+        index, source.url, response.url, children.read, may_start=children.may_start
     )
+    if not found.read:
+        raise SitemapParseError(_index_failure_words(index, found))
+    offsite = _offsite_words(found.offsite)
+    problems = (*found.failures, *offsite, *found.problems, *index.problems)
+    # The index's validators are not kept: a 304 for it would say nothing about the
+    # sitemaps it lists, which change without it (an index without <lastmod>, or a
+    # static file naming "news.xml", never changes). So the index, a small document,
+    # is read in full each poll, then its newest sitemaps, for which we keep no
+    # validators either.
+    return _sitemap_listing(found.entries, problems, conditional=False)
+
+
+def _offsite_words(offsite: list[str]) -> tuple[str, ...]:
+    if not offsite:
+        return ()
+    count = f"{len(offsite)} sitemaps" if len(offsite) > 1 else "1 sitemap"
+    return (f"not followed: {count} on another site, e.g. {offsite[0][:200]}",)
+
+
+def _index_failure_words(index: ParsedSitemap, found: IndexRead) -> str:
+    """Why an index gave no sitemap of articles: an error on the source, not an "OK"
+    that never lists anything."""
+    if found.failures:
+        more = f" (and {len(found.failures) - 1} more)" if len(found.failures) > 1 else ""
+        return f"this sitemap index gave no articles: {found.failures[0]}{more}"
+    if found.problems:
+        return f"this sitemap index gave no articles: {found.problems[0]}"
+    if not index.children:
+        return "this sitemap index lists no sitemaps"
+    offsite = f" ({_offsite_words(found.offsite)[0]})" if found.offsite else ""
+    return f"this sitemap index names no other sitemap on its own site to read{offsite}"
 
 
 def _list_links(source: Source, response: Response) -> Listing:
@@ -353,6 +476,7 @@ def _record_success(
     new_items: int,
     ttl: int | None = None,
     notes: str = "",
+    conditional: bool = True,
 ) -> CrawlResult:
     # Cache-Control / Expires and the feed's <ttl> are lower bounds on the interval.
     # The schedule reads lower-case names; dict() of the client's case-insensitive
@@ -362,8 +486,8 @@ def _record_success(
         now, _recent_publication_times(source), headers, ttl
     )
     # Validators are stored even on 304: a server may rotate its ETag for the same body.
-    source.etag = (response.etag or "")[:500]
-    source.last_modified = (response.last_modified or "")[:100]
+    source.etag = (response.etag or "")[:500] if conditional else ""
+    source.last_modified = (response.last_modified or "")[:100] if conditional else ""
     source.status = Source.Status.OK
     # A 304 says nothing new about the body: keep what the last full read found.
     if response.status != 304 or not source.last_error.startswith(PROBLEMS_PREFIX):

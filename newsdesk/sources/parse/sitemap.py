@@ -55,8 +55,13 @@ class SitemapEntry:
 class ParsedSitemap:
     kind: str  # "urlset" or "index"
     entries: tuple[SitemapEntry, ...] = ()
-    sitemaps: tuple[str, ...] = ()
+    # An index's sitemaps, in document order: url and <lastmod>, nothing else.
+    children: tuple[SitemapEntry, ...] = ()
     problems: tuple[str, ...] = ()
+
+    @property
+    def sitemaps(self) -> tuple[str, ...]:
+        return tuple(child.url for child in self.children)
 
 
 def _gunzip(body: bytes, limit: int, problems: list[str]) -> bytes:
@@ -174,20 +179,21 @@ def _parse_urlset(
 def _parse_index(
     root: etree._Element, url: str, max_urls: int, problems: list[str]
 ) -> ParsedSitemap:
-    sitemaps: list[str] = []
+    children: list[SitemapEntry] = []
     seen: set[str] = set()
     skipped = duplicates = 0
     for record in _collect(root, "sitemap", max_urls, problems):
-        loc = web_url(text_of(_children(record).get("loc")), url)
+        parts = _children(record)
+        loc = web_url(text_of(parts.get("loc")), url)
         if loc is None:
             skipped += 1
         elif loc in seen:
             duplicates += 1
         else:
             seen.add(loc)
-            sitemaps.append(loc)
+            children.append(SitemapEntry(loc, parse_date(text_of(parts.get("lastmod")))))
     _count_problems(problems, skipped, duplicates)
-    return ParsedSitemap("index", sitemaps=tuple(sitemaps), problems=tuple(problems))
+    return ParsedSitemap("index", children=tuple(children), problems=tuple(problems))
 
 
 def _count_problems(problems: list[str], skipped: int, duplicates: int) -> None:

@@ -169,28 +169,6 @@ def test_it_skips_a_link_too_long_to_store_rather_than_cutting_it(
     assert "1 entries had a link over 2000 characters and were skipped" in bad.last_error
 
 
-def test_a_sitemap_index_says_it_lists_sitemaps_not_articles(
-    scheduler: Scheduler, site: Site, outlet: Outlet, healthy: Source
-) -> None:
-    index = (
-        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        f"<sitemap><loc>{site.url('/sitemap.xml')}</loc></sitemap>"  # itself
-        f"<sitemap><loc>{site.url('/news-sitemap.xml')}</loc></sitemap></sitemapindex>"
-    )
-    site.route("/sitemap.xml", 200, index.encode(), content_type="application/xml")
-    bad = Source.objects.create(
-        outlet=outlet, url=site.url("/sitemap.xml"), kind=Source.Kind.SITEMAP
-    )
-    bad = crawl(scheduler, bad, healthy)
-    assert bad.status == Source.Status.ERROR
-    assert bad.last_error == (
-        f"Could not read it: this is a sitemap index of 2 sitemaps, e.g. "
-        f"{site.url('/sitemap.xml')}, not a list of articles; add its news sitemap as the "
-        "source instead"
-    )
-    assert len(site.requests_to("/sitemap.xml")) == 1
-
-
 def test_a_source_that_crashes_its_recording_shows_it_and_the_batch_goes_on(
     scheduler: Scheduler,
     site: Site,

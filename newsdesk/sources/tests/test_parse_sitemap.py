@@ -53,6 +53,11 @@ def test_it_reads_a_sitemap_index_and_resolves_relative_locs():
         "https://www.dailyexample.com/sitemaps/2024-04.xml.gz",
     )
     assert any("skipped" in p for p in sitemap.problems)  # the ftp:// one
+    assert [child.lastmod for child in sitemap.children] == [
+        datetime(2024, 5, 6, 12, tzinfo=UTC),
+        None,
+        None,
+    ]
 
 
 def test_it_reads_a_gzipped_sitemap():
