@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from newsdesk.articles.extract import MAX_AUTHORS, block_fingerprints, extract
 from newsdesk.articles.extract.core import MAX_TITLE_CHARS
+from newsdesk.lib.tests.mutation import mutated
 
 PARAGRAPHS = "".join(
     f"<p>The harbour board met on Tuesday, for the {n}th time this year, to discuss the ferry "
@@ -84,27 +85,9 @@ FUZZ = settings(
 )
 
 
-@st.composite
-def mutated_page(draw: st.DrawFn) -> bytes:
+def mutated_page() -> st.SearchStrategy[bytes]:
     """A sample page with a few random slices replaced, inserted, dropped or repeated."""
-    data = bytearray(draw(st.sampled_from(SAMPLES)))
-    for _ in range(draw(st.integers(1, 8))):
-        if not data:
-            break
-        start = draw(st.integers(0, len(data) - 1))
-        end = draw(st.integers(start, min(len(data), start + 60)))
-        action = draw(st.sampled_from(["replace", "insert", "delete", "truncate", "repeat"]))
-        if action == "replace":
-            data[start:end] = draw(st.binary(max_size=30))
-        elif action == "insert":
-            data[start:start] = draw(st.sampled_from(SNIPPETS))
-        elif action == "delete":
-            del data[start:end]
-        elif action == "truncate":
-            del data[start:]
-        else:
-            data[end:end] = data[start:end] * draw(st.integers(1, 40))
-    return bytes(data)
+    return mutated(SAMPLES, SNIPPETS, edits=8, span=60, replacement=30, repeats=40)
 
 
 pages = st.one_of(st.binary(max_size=2048), st.text(max_size=800), mutated_page())

@@ -7,6 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsdesk.lib.tests import mutation
 from newsdesk.sources.parse import (
     FeedParseError,
     OpmlParseError,
@@ -51,36 +52,17 @@ FUZZ = settings(
 )
 
 
-@st.composite
-def mutated(draw: st.DrawFn, samples: list[bytes]) -> bytes:
-    """A sample with a few random slices replaced, inserted, dropped or cut."""
-    data = bytearray(draw(st.sampled_from(samples)))
-    for _ in range(draw(st.integers(1, 6))):
-        if not data:
-            break
-        start = draw(st.integers(0, len(data) - 1))
-        end = draw(st.integers(start, min(len(data), start + 40)))
-        action = draw(st.sampled_from(["replace", "insert", "delete", "truncate", "duplicate"]))
-        if action == "replace":
-            data[start:end] = draw(st.binary(max_size=20))
-        elif action == "insert":
-            snippet = draw(
-                st.sampled_from(
-                    [b"<", b">", b"&", b"&amp;", b"]]>", b"<![CDATA[", b"<!DOCTYPE x [", b'"',
-                     b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"<item>", b"</entry>", b"{", b"}",
-                     b"<outline xmlUrl='feed://x'>", b"&#0;", b"&#xD800;", b"<!--", b"\\u0000",
-                     b"newsdesk:kind='", b'newsdesk:include="[', b"xmlns:newsdesk='x'",
-                     b"<outline type='link' url='http://x/a.opml'>"]
-                )
-            )  # fmt: skip
-            data[start:start] = snippet
-        elif action == "delete":
-            del data[start:end]
-        elif action == "truncate":
-            del data[start:]
-        else:
-            data[end:end] = data[start:end] * draw(st.integers(1, 50))
-    return bytes(data)
+SNIPPETS = [
+    b"<", b">", b"&", b"&amp;", b"]]>", b"<![CDATA[", b"<!DOCTYPE x [", b'"', b"\x00",
+    b"\xff\xfe", b"\xef\xbb\xbf", b"<item>", b"</entry>", b"{", b"}",
+    b"<outline xmlUrl='feed://x'>", b"&#0;", b"&#xD800;", b"<!--", b"\\u0000",
+    b"newsdesk:kind='", b'newsdesk:include="[', b"xmlns:newsdesk='x'",
+    b"<outline type='link' url='http://x/a.opml'>",
+]  # fmt: skip
+
+
+def mutated(samples: list[bytes]) -> st.SearchStrategy[bytes]:
+    return mutation.mutated(samples, SNIPPETS)
 
 
 any_bytes = st.binary(max_size=2048)
