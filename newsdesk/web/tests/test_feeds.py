@@ -7,6 +7,7 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -162,8 +163,12 @@ def test_it_answers_a_repeat_poll_with_not_modified(
     assert again.content == b""
 
 
-# C0 controls and the two non-characters XML 1.0 forbids even as character references.
-NOT_XML = "\x00\x01\x08\x0b\x0c\x1f\ufffe\uffff"
+def not_xml() -> str:
+    """C0 controls and the two non-characters XML 1.0 forbids even as character
+    references. NUL only where the database stores it: PostgreSQL refuses it in any text
+    column (ingest drops it before storing, see articles.extract.dom.printable)."""
+    chars = "\x01\x08\x0b\x0c\x1f\ufffe\uffff"
+    return chars if connection.vendor == "postgresql" else "\x00" + chars
 
 
 @pytest.mark.parametrize(
@@ -172,15 +177,16 @@ NOT_XML = "\x00\x01\x08\x0b\x0c\x1f\ufffe\uffff"
 def test_it_keeps_feeds_well_formed_when_texts_hold_characters_xml_forbids(
     client: Client, name: str
 ) -> None:
-    outlet = make_outlet(f"Herald{NOT_XML}", slug="herald")
-    topic = make_topic(f"Trade{NOT_XML}", slug="trade")
-    author = make_author(f"Ann{NOT_XML} Ames", slug="ann")
+    not_xml_chars = not_xml()
+    outlet = make_outlet(f"Herald{not_xml_chars}", slug="herald")
+    topic = make_topic(f"Trade{not_xml_chars}", slug="trade")
+    author = make_author(f"Ann{not_xml_chars} Ames", slug="ann")
     make_article(
-        f"Tariffs{NOT_XML} lifted",
+        f"Tariffs{not_xml_chars} lifted",
         outlet=outlet,
         topics=[topic],
         authors=[author],
-        snippet=f"Brussels{NOT_XML} agreed.",
+        snippet=f"Brussels{not_xml_chars} agreed.",
     )
     slug = "trade" if name.startswith("web:topic") else "herald"
     response = client.get(reverse(name, args=[slug]))
@@ -194,8 +200,9 @@ def test_it_keeps_feeds_well_formed_when_texts_hold_characters_xml_forbids(
 
 
 def test_it_keeps_control_characters_out_of_the_author_feed(client: Client) -> None:
-    author = make_author(f"Ann{NOT_XML} Ames", slug="ann")
-    make_article(f"Tariffs{NOT_XML} lifted", authors=[author])
+    not_xml_chars = not_xml()
+    author = make_author(f"Ann{not_xml_chars} Ames", slug="ann")
+    make_article(f"Tariffs{not_xml_chars} lifted", authors=[author])
     response = client.get(reverse("web:author_rss", args=[author.pk, "ann"]))
     assert response.status_code == 200
     assert "Tariffs lifted" in "".join(ElementTree.fromstring(response.content).itertext())
