@@ -8,14 +8,36 @@ Article, which lives in the articles app keyed by its canonical URL.
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from django.db import models
 from django.utils import timezone
+
+from newsdesk.sources.parse import registrable_domain
+
+SITE_LENGTH = 255  # Outlet.site's max_length
+
+
+def site_of(url: str) -> str:
+    """The key of the site ``url`` is on, as ``same_site`` compares URLs: its host's
+    registrable domain ("" without a host). Two URLs are same-site exactly when their
+    keys are equal and not empty."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return ""
+    return registrable_domain(host)[:SITE_LENGTH] if host else ""
 
 
 class Outlet(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     home_url = models.URLField(max_length=2000, blank=True)
+    # site_of(home_url), kept by save(): finding the outlet a fetched page belongs to
+    # (sources.registry.site_outlet, once per page) is one indexed lookup, not a
+    # same_site() test against every outlet in Python.
+    site = models.CharField(max_length=SITE_LENGTH, blank=True, db_index=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -23,6 +45,13 @@ class Outlet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.site = site_of(self.home_url)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "home_url" in fields and "site" not in fields:
+            kwargs["update_fields"] = [*fields, "site"]
+        super().save(*args, **kwargs)
 
 
 class Source(models.Model):

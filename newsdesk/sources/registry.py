@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from newsdesk.sources.models import Outlet, Source
-from newsdesk.sources.parse import canonical_url, registrable_domain, same_site
+from newsdesk.sources.models import Outlet, Source, site_of
+from newsdesk.sources.parse import canonical_url, registrable_domain
 
 MAX_URL_LENGTH = 2000  # Source.url's max_length
 
@@ -33,15 +33,25 @@ def known_source(url: str) -> Source | None:
     return None
 
 
+def site_outlet(url: str) -> Outlet | None:
+    """The outlet whose site ``url`` is on (its home_url is same-site with it), if any:
+    the oldest when several are. One indexed query (Outlet.site), cheap enough for
+    every fetched page."""
+    site = site_of(url)
+    if not site:
+        return None
+    return Outlet.objects.filter(site=site).order_by("created", "id").first()
+
+
 def outlet_for(url: str, name: str | None = None) -> Outlet:
     """The outlet named ``name``, else the one whose site ``url`` is on, else a new one."""
     if name:
         slug = slugify(name)[:200] or "outlet"
         outlet, _ = Outlet.objects.get_or_create(slug=slug, defaults={"name": name[:200]})
         return outlet
-    for outlet in Outlet.objects.exclude(home_url=""):
-        if same_site(outlet.home_url, url):
-            return outlet
+    known = site_outlet(url)
+    if known is not None:
+        return known
     parts = urlsplit(url)
     host = (parts.hostname or "site").lower()
     site = registrable_domain(host) or host
