@@ -25,8 +25,10 @@ from newsdesk.db import claim_first
 from newsdesk.lib.http import FetchError, FetchPolicy, FetchRefused, Response, fetch
 from newsdesk.sources import robots
 from newsdesk.sources.http_policy import policy_from_settings
-from newsdesk.sources.models import Source, SourceItem
+from newsdesk.sources.models import Outlet, Source, SourceItem
+from newsdesk.sources.parse import same_site
 from newsdesk.sources.politeness import Politeness, Slot, acquire_within, host_of
+from newsdesk.sources.registry import site_outlet
 from newsdesk.topics.match import assign_topics
 
 log = logging.getLogger(__name__)
@@ -186,8 +188,9 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
         return _fail(item, f"HTTP {response.status} for {item.url}", final=response.status < 500)
     if reason := not_html_reason(response.content_type):
         return _skip(item, reason)
+    outlet = _page_outlet(item, response.url)
     try:
-        extraction = extract_page(item.source.outlet, response.body, response.url)
+        extraction = extract_page(outlet, response.body, response.url)
     except DatabaseError:
         raise  # the site's rule and learned blocks come from the database: not the page's fault
     except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the worker
@@ -196,7 +199,6 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
     if not extraction.is_article:
         return _skip(item, extraction.reason or "not an article")
 
-    outlet = item.source.outlet
     canonical = page_canonical(response.url, extraction.canonical_url, outlet.home_url)
     if len(canonical) > MAX_URL_LENGTH:
         return _fail(item, f"The page's address is over {MAX_URL_LENGTH} characters", final=True)
@@ -210,8 +212,10 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
             article, created = store_article(
                 outlet, extraction, canonical, response.url, item.published_at or now, now
             )
-            remember_page(article, created, response, outlet, now)
-            set_byline(article, outlet, names, bios)
+            # The stored article's outlet, not the page's: an article keeps the outlet
+            # it was first credited to (store_article), and its authors are that outlet's.
+            remember_page(article, created, response, article.outlet, now)
+            set_byline(article, article.outlet, names, bios)
             return _done(item, article, now, labels=labels)
     except DataError as exc:
         # Something on the page does not fit the database (PostgreSQL is stricter than
@@ -219,6 +223,29 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
         log.exception("could not store the page %s", item.url)
         words = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         return _fail(item, f"Could not store the page: {words}", final=True)
+
+
+def _page_outlet(item: SourceItem, url: str) -> Outlet:
+    """The outlet a fetched page is credited to, and whose rule and learned boilerplate
+    read it: the one whose site the page ended on (after redirects), since a feed may
+    link to another outlet's site (a shortener, an aggregator, a partner's story).
+    When several outlets share the site (a publisher's desks added as outlets), the
+    item's own outlet if it is one of them, else the oldest.
+
+    The item's own outlet when no outlet has that site. That is normal for an
+    aggregator's feed (its links go to sites nobody added), so it is logged at info
+    level rather than noted on the item or counted as the source's page error: a
+    problem note on every item would bury the real ones, and the article's URL shows
+    where it came from.
+    """
+    own = item.source.outlet
+    if same_site(own.home_url, url):
+        return own  # the common case, without a query
+    found = site_outlet(url)
+    if found is None:
+        log.info("%s is on no known outlet's site: credited to %s", url, own.slug)
+        return own
+    return found
 
 
 def _done(item: SourceItem, article: Article, now: dt.datetime, labels: list[str]) -> ItemResult:

@@ -1,10 +1,11 @@
 """Store an extracted article under its one identity: the canonical URL.
 
 Many feed items (two feeds of one outlet, tracking-parameter variants) lead to one
-Article. An edited article updates the stored row, keeps its earlier titles and records
-when it changed. The same or nearly the same text at another URL (a wire copy with small
-edits, an AMP or mobile page) is stored as its own row but linked to the earliest copy
-through duplicate_of (see ``identity.py``), so digests and the front page show it once.
+Article. An edited article updates the stored row (never its outlet), keeps its earlier
+titles and records when it changed. The same or nearly the same text at another URL (a
+wire copy with small edits, an AMP or mobile page) is stored as its own row but linked
+to the earliest copy through duplicate_of (see ``identity.py``), so digests and the
+front page show it once.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def store_article(
         "fetched_at": now,
         "content_hash": content_hash(extraction.text),
     }
-    existing = Article.objects.filter(canonical_url=canonical).first()
+    existing = Article.objects.filter(canonical_url=canonical).select_related("outlet").first()
     if existing is not None:
         _update(existing, fields, now)
         return existing, False
@@ -84,7 +85,13 @@ def store_article(
     return article, True
 
 
+# What an edit never changes: who published the article. A page fetched again through
+# another outlet's feed (it links to this outlet's story) must not move the article.
+KEPT_ON_UPDATE = frozenset({"outlet"})
+
+
 def _update(article: Article, fields: dict[str, object], now: dt.datetime) -> None:
+    fields = {name: value for name, value in fields.items() if name not in KEPT_ON_UPDATE}
     text_changed = fields["content_hash"] != article.content_hash
     if not text_changed and fields["title"] == article.title:
         return
