@@ -223,6 +223,28 @@ def page_canonical(fetched_url: str, declared: str | None, home_url: str = "") -
     return main_page_url(fetched_url, home_url)
 
 
+def vouched_canonical(canonical: str, fetched_url: str, text: str, home_url: str = "") -> str:
+    """Where a page with this text is stored, given the identity ``page_canonical`` found.
+
+    A page whose canonical names an article stored from another address takes that
+    article over only when its text is that article's (an AMP or print copy, an edit
+    that keeps most of it). Otherwise it keeps its own address: page 2 of a story that
+    names page 1 as canonical, or a page naming another story of the site, would replace
+    that story's text and title.
+    """
+    own = main_page_url(fetched_url, home_url)
+    if canonical == own:
+        return canonical
+    stored = Article.objects.filter(canonical_url=canonical).only("url", "text").first()
+    if (
+        stored is None
+        or canonical_url(stored.url) == canonical_url(fetched_url)
+        or similar(stored.text, text)
+    ):
+        return canonical
+    return own
+
+
 def _usable_canonical(canonical: str, fetched: str, home_url: str) -> bool:
     """Not a canonical that cannot be stored, nor one naming the site's home page from
     an article: a CMS that puts the home page in every page's rel=canonical would

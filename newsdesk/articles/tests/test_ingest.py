@@ -201,3 +201,24 @@ def test_a_nul_escaped_in_the_pages_json_ld_is_dropped_before_the_database_sees_
     assert item.article is not None
     assert item.article.title == "Ferry fares rise"
     assert [b.author.name for b in item.article.bylines.all()] == ["Ann Bee"]
+
+
+def test_a_page_naming_another_story_as_its_canonical_cannot_replace_that_story(
+    local_site: LocalSite, source: Source, local_policy: FetchPolicy
+) -> None:
+    # Page 2 of a story naming page 1, or any page naming another story of its site.
+    local_site.add("/news/ferry", article_page("Ferry fares to rise", story("ferry")))
+    first = run(local_site, source, "/news/ferry", local_policy)
+    assert first.article is not None
+    text_before = first.article.text
+    claim = article_page(
+        "Harbour dredging", story("dredge"), canonical=local_site.url("/news/ferry")
+    )
+    local_site.add("/news/dredge", claim)
+    second = run(local_site, source, "/news/dredge", local_policy)
+    assert second.state == SourceItem.State.DONE and second.article is not None
+    assert second.article.pk != first.article.pk
+    assert second.article.canonical_url == local_site.url("/news/dredge")
+    ferry = Article.objects.get(pk=first.article.pk)
+    assert (ferry.title, ferry.title_history) == ("Ferry fares to rise", [])
+    assert ferry.text == text_before
