@@ -231,10 +231,27 @@ def _entry_image(entry: Any, base: str) -> str | None:
     return None
 
 
+# The date part of an ISO 8601 string, as the text states it (a sign makes it no year).
+_ISO_SHAPED = re.compile(r"\s*(-?\d{4,})-(\d{1,2})-(\d{1,2})")
+
+
 def _entry_date(entry: Any, key: str) -> tuple[datetime | None, object]:
     # dict.get, not entry.get: feedparser's own get() silently answers
     # "updated" with the published date (a deprecated fallback, issue 310).
     raw = dict.get(entry, key)
+    if isinstance(raw, str) and (iso := _ISO_SHAPED.match(raw)):
+        # An ISO 8601 date is read by our strict parser first ("… UTC" included, which
+        # feedparser reads as midnight). feedparser's reading is taken only when it keeps
+        # the date the text states: its guesses at a broken one are silently wrong
+        # ("2024-13-45" is 2025-01-01 to it, "-0001-01-01" is 2000-01-01), where
+        # unreadable is recorded as a problem of the feed.
+        ours = parse_date(raw)
+        if ours is not None:
+            return ours, raw
+        guess = from_struct_time(dict.get(entry, f"{key}_parsed"))
+        stated = tuple(int(part) for part in iso.groups())
+        keeps = guess is not None and (guess.year, guess.month, guess.day) == stated
+        return (guess if keeps else None), raw
     parsed = from_struct_time(dict.get(entry, f"{key}_parsed"))
     if parsed is None and isinstance(raw, str):
         parsed = parse_date(raw)  # feedparser gave up; try our own formats

@@ -387,3 +387,23 @@ def test_billion_laughs_is_inert():
 def test_it_leaves_updated_empty_when_the_feed_has_no_update_date():
     feed = parse_feed(load("rss20.xml"), "https://www.dailyexample.com/world/rss.xml", now=NOW)
     assert feed.items[0].updated is None
+
+
+def test_a_broken_iso_date_is_recorded_as_unreadable_not_guessed():
+    # feedparser reads the first three as 2000-01-01, 2025-01-01 and 2026-07-21; the
+    # others are read right (the last one by feedparser alone, and kept).
+    dates = ["-0001-01-01", "2024-13-45", "-2024-05-06", "2024-05-06T10:00:00Z", "2024-5-6"]
+    items = "".join(
+        item(n, link=f"https://news.example.com/s/{n}", date=date) for n, date in enumerate(dates)
+    )
+    feed = parse_feed(rss(items).encode(), "https://news.example.com/rss", now=NOW)
+    published = [entry.published for entry in feed.items]
+    assert published == [
+        None,
+        None,
+        None,
+        datetime(2024, 5, 6, 10, 0, tzinfo=UTC),
+        datetime(2024, 5, 6, tzinfo=UTC),
+    ]
+    unreadable = [p for p in feed.problems if "could not read the published date" in p]
+    assert len(unreadable) == 3
