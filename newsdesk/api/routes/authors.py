@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import field_validator
 
 from newsdesk.api import queries
+from newsdesk.api.folding import contains_folded
 from newsdesk.api.pagination import (
     CursorPage,
     CursorParams,
@@ -53,8 +54,8 @@ class AuthorFilters(Schema):
 
 def filtered(authors: QuerySet[Author], filters: AuthorFilters) -> QuerySet[Author]:
     if filters.q:
-        # icontains escapes % and _ (and the backslash): the text is matched as it is.
-        authors = authors.filter(name__icontains=filters.q)
+        # Escapes % and _ (and the backslash): the text is matched as it is.
+        authors = contains_folded(authors, "name", filters.q)
     if filters.outlet:
         authors = authors.filter(outlet__slug=filters.outlet)
     return authors.order_by(*ORDERINGS[filters.sort])
