@@ -287,7 +287,7 @@ def feed_ttl_minutes(body: bytes) -> int | None:
 # As many links as the longest feed we read (parse.DEFAULT_MAX_ITEMS); a page's links
 # and a sitemap's (or an index's sitemaps' together) articles alike.
 MAX_PAGE_LINKS = 5_000
-MAX_URL_LENGTH = 2000  # SourceItem.url's max_length
+MAX_URL_LENGTH: int = SourceItem._meta.get_field("url").max_length or 2000
 
 
 class Listing(NamedTuple):

@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from newsdesk.sources.models import Outlet, Source, site_of
 from newsdesk.sources.parse import canonical_url, registrable_domain
 
-MAX_URL_LENGTH = 2000  # Source.url's max_length
+MAX_URL_LENGTH: int = Source._meta.get_field("url").max_length or 2000
 
 
 def known_source(url: str) -> Source | None:
