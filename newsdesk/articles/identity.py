@@ -209,7 +209,8 @@ def main_page_url(url: str, home_url: str = "") -> str:
     return canonical_url(urlunsplit((parts.scheme, netloc, path, urlencode(query), "")))
 
 
-MAX_URL_LENGTH = 2000  # the URL columns' max_length (PostgreSQL enforces it)
+# The URL columns' length, which PostgreSQL enforces (SQLite does not).
+MAX_URL_LENGTH: int = Article._meta.get_field("canonical_url").max_length or 2000
 
 
 def page_canonical(fetched_url: str, declared: str | None, home_url: str = "") -> str:
@@ -223,26 +224,13 @@ def page_canonical(fetched_url: str, declared: str | None, home_url: str = "") -
     return main_page_url(fetched_url, home_url)
 
 
-def vouched_canonical(canonical: str, fetched_url: str, text: str, home_url: str = "") -> str:
-    """Where a page with this text is stored, given the identity ``page_canonical`` found.
-
-    A page whose canonical names an article stored from another address takes that
-    article over only when its text is that article's (an AMP or print copy, an edit
-    that keeps most of it). Otherwise it keeps its own address: page 2 of a story that
-    names page 1 as canonical, or a page naming another story of the site, would replace
-    that story's text and title.
-    """
-    own = main_page_url(fetched_url, home_url)
-    if canonical == own:
-        return canonical
-    stored = Article.objects.filter(canonical_url=canonical).only("url", "text").first()
-    if (
-        stored is None
-        or canonical_url(stored.url) == canonical_url(fetched_url)
-        or similar(stored.text, text)
-    ):
-        return canonical
-    return own
+def same_story(stored: Article, fetched_url: str, text: str) -> bool:
+    """Whether a page fetched at ``fetched_url`` whose canonical names ``stored`` may be
+    stored as it: the page is the one stored before, or its text is that article's (an
+    AMP or print copy, an edit that keeps most of it). Page 2 of a story that names page
+    1 as canonical, or a page naming another story of its site, is not: it would replace
+    that story's text and title."""
+    return canonical_url(stored.url) == canonical_url(fetched_url) or similar(stored.text, text)
 
 
 def _usable_canonical(canonical: str, fetched: str, home_url: str) -> bool:
@@ -289,7 +277,7 @@ def remember_aliases(article: Article, urls: Iterable[str | None]) -> None:
     """Record other URLs of this article (the fetched URL, the requested one, its AMP
     page) so later feed items naming them are linked without a fetch."""
     forms = {canonical_url(u) for u in urls if u} - {article.canonical_url}
-    forms = {f for f in forms if f.startswith(("http://", "https://")) and len(f) <= 2000}
+    forms = {f for f in forms if f.startswith(("http://", "https://")) and len(f) <= MAX_URL_LENGTH}
     if forms:
         ArticleAlias.objects.bulk_create(
             [ArticleAlias(url=f, article=article) for f in sorted(forms)], ignore_conflicts=True

@@ -17,12 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from newsdesk.articles.bios import find_bios
-from newsdesk.articles.identity import (
-    MAX_URL_LENGTH,
-    known_article,
-    page_canonical,
-    vouched_canonical,
-)
+from newsdesk.articles.identity import MAX_URL_LENGTH, known_article, page_canonical
 from newsdesk.articles.models import Article
 from newsdesk.articles.pages import extract_page, not_html_reason, remember_page
 from newsdesk.articles.store import set_byline, store_article
@@ -205,7 +200,6 @@ def _store_page(item: SourceItem, response: Response, now: dt.datetime) -> ItemR
         return _skip(item, extraction.reason or "not an article")
 
     canonical = page_canonical(response.url, extraction.canonical_url, outlet.home_url)
-    canonical = vouched_canonical(canonical, response.url, extraction.text, outlet.home_url)
     if len(canonical) > MAX_URL_LENGTH:
         return _fail(item, f"The page's address is over {MAX_URL_LENGTH} characters", final=True)
     names = list(extraction.authors) or [a for a in item.authors if isinstance(a, str)]

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from newsdesk.articles.extract import MAX_AUTHORS, Extraction
-from newsdesk.articles.identity import index_article, link_duplicates
+from newsdesk.articles.identity import index_article, link_duplicates, main_page_url, same_story
 from newsdesk.articles.models import Article, Author, Byline
 from newsdesk.sources.models import Outlet
 
@@ -52,7 +52,10 @@ def store_article(
     published_fallback: dt.datetime,
     now: dt.datetime,
 ) -> tuple[Article, bool]:
-    """Create or update the article at ``canonical``; returns (article, created)."""
+    """Create or update the article at ``canonical``; returns (article, created).
+
+    A ``canonical`` naming a stored article that is not this page's story (see
+    ``identity.same_story``) is not followed: the page is stored at its own address."""
     fields = {
         "url": fetched_url[:2000],
         "outlet": outlet,
@@ -70,6 +73,15 @@ def store_article(
         "content_hash": content_hash(extraction.text),
     }
     existing = Article.objects.filter(canonical_url=canonical).select_related("outlet").first()
+    own = main_page_url(fetched_url, outlet.home_url)
+    if (
+        existing is not None
+        and canonical != own
+        and not same_story(existing, fetched_url, extraction.text)
+    ):
+        # The page names another story of its site as canonical: it keeps its own address.
+        canonical = own
+        existing = Article.objects.filter(canonical_url=own).select_related("outlet").first()
     if existing is not None:
         _update(existing, fields, now)
         return existing, False
